@@ -1,0 +1,73 @@
+// Package analyzer defines how analyzers plug into a scan. One package per
+// threat (or per family of rules) lives under internal/analyzer/; all.go lists
+// them. Analyzers never print: they emit to a finding.Sink.
+package analyzer
+
+import (
+	"context"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/source"
+)
+
+// Analyzer is the common part.
+type Analyzer interface {
+	// Name is the package name, which is also the prefix of its rule ids
+	// and what mitigations list in CheckedBy.
+	Name() string
+}
+
+// FileAnalyzer reads files one at a time, from many goroutines at once.
+type FileAnalyzer interface {
+	Analyzer
+	// Wants is a cheap gate on the path alone (and the Ignored/Tracked
+	// flags); File is called only for files it wants.
+	Wants(f *source.File) bool
+	// File analyzes one file. Data is only valid during the call.
+	File(ctx context.Context, f *source.File, sink finding.Sink)
+}
+
+// Finisher is implemented by file analyzers that need the whole tree before
+// they can conclude (cross-file Python analysis, dependency resolution).
+// Finish runs once, after every File call returned.
+type Finisher interface {
+	Finish(ctx context.Context, p *source.Project, sink finding.Sink)
+}
+
+// ProjectAnalyzer works on the project as a whole (git history) and runs
+// concurrently with the walk.
+type ProjectAnalyzer interface {
+	Analyzer
+	Project(ctx context.Context, p *source.Project, sink finding.Sink)
+}
+
+// Options are the scan options analyzers may need.
+type Options struct {
+	// ShowPublishable reports pk_ keys (not secrets) as info.
+	ShowPublishable bool
+	// DBPath is the advisory database location (--db).
+	DBPath string
+	// PythonEnvs are extra site-packages/virtualenv paths (--python-env).
+	PythonEnvs []string
+	// TargetPython / TargetPlatform evaluate environment markers; empty
+	// means "report with the marker shown".
+	TargetPython   string
+	TargetPlatform string
+	// Offline forbids network access (always true for scan today).
+	Offline bool
+}
+
+// Factory makes a fresh analyzer for one scan (analyzers may keep state
+// across files).
+type Factory struct {
+	Name string
+	New  func(Options) (Analyzer, error)
+}
+
+var factories []Factory
+
+// Register is called from each analyzer package's init.
+func Register(f Factory) { factories = append(factories, f) }
+
+// Factories returns every registered analyzer factory.
+func Factories() []Factory { return append([]Factory(nil), factories...) }

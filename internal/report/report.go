@@ -1,0 +1,204 @@
+// Package report assembles a scan's stream of results into a Report and
+// hands it to an output format. Formats live in subpackages (jsonfmt, sarif,
+// text, markdown, ...) and register themselves; adding a format never touches
+// analysis.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/mitigation"
+	"github.com/stripeguard/stripeguard/internal/rules"
+)
+
+// SchemaVersion is the version of the JSON report schema (docs/json-schema.md).
+// Bump the minor for additions, the major for anything else.
+const SchemaVersion = "1.0"
+
+// Tool identifies the producer.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Report is everything one run produced, ready for a format.
+type Report struct {
+	Tool Tool
+	// Command is "scan" or "probe".
+	Command string
+	// Target is what was scanned: a directory (as given) or a URL.
+	Target       string
+	Findings     []*finding.Finding
+	Warnings     []*finding.Warning
+	Observations []*finding.Observation
+	// Analyzers lists the analyzers that ran, for "not checked" states.
+	Analyzers []string
+	// Checklist is each threat's mitigation checklist, in finding.Threats
+	// order (filled by Finalize).
+	Checklist map[finding.Threat][]mitigation.Status
+	// Suppressed counts findings hidden by inline comments, configuration
+	// or the baseline.
+	Suppressed int
+	Baselined  int
+	// Notes are facts about the run worth showing (advisory data age, ...).
+	Notes []string
+	// Duration of the run; zero in golden tests.
+	Duration time.Duration
+	// ShowSecrets is true when evidence holds full secrets.
+	ShowSecrets bool
+}
+
+// Summary counts findings by threat and severity.
+type Summary struct {
+	Total      int                                 `json:"total"`
+	ByThreat   map[finding.Threat]map[string]int   `json:"by_threat"`
+	BySeverity map[string]int                      `json:"by_severity"`
+	Highest    map[finding.Threat]finding.Severity `json:"-"`
+}
+
+// Finalize sorts findings (severity desc, then file, line, rule), warnings,
+// and computes the checklists. Reporters call nothing else.
+func (r *Report) Finalize() {
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		return a.Fingerprint < b.Fingerprint
+	})
+	sort.SliceStable(r.Warnings, func(i, j int) bool {
+		a, b := r.Warnings[i], r.Warnings[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Message < b.Message
+	})
+	sort.SliceStable(r.Observations, func(i, j int) bool {
+		a, b := r.Observations[i], r.Observations[j]
+		if a.Mitigation != b.Mitigation {
+			return a.Mitigation < b.Mitigation
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Detail < b.Detail
+	})
+	sort.Strings(r.Analyzers)
+	ran := map[string]bool{}
+	for _, a := range r.Analyzers {
+		ran[a] = true
+	}
+	missing := map[string][]string{}
+	for _, f := range r.Findings {
+		rule := rules.Lookup(f.RuleID)
+		if rule == nil || rule.MitigationID == "" {
+			continue
+		}
+		where := f.File
+		if f.URL != "" {
+			where = f.URL
+		}
+		if f.Line > 0 {
+			where = fmt.Sprintf("%s:%d", where, f.Line)
+		}
+		missing[rule.MitigationID] = append(missing[rule.MitigationID], fmt.Sprintf("%s at %s", f.RuleID, where))
+	}
+	r.Checklist = map[finding.Threat][]mitigation.Status{}
+	for _, t := range finding.Threats {
+		r.Checklist[t] = mitigation.Evaluate(t, r.Observations, missing, ran)
+	}
+}
+
+// Summarize counts the findings.
+func (r *Report) Summarize() Summary {
+	s := Summary{
+		ByThreat:   map[finding.Threat]map[string]int{},
+		BySeverity: map[string]int{},
+		Highest:    map[finding.Threat]finding.Severity{},
+	}
+	for _, t := range finding.Threats {
+		s.ByThreat[t] = map[string]int{}
+	}
+	for _, f := range r.Findings {
+		s.Total++
+		s.ByThreat[f.Threat][f.Severity.String()]++
+		s.BySeverity[f.Severity.String()]++
+		if f.Severity > s.Highest[f.Threat] {
+			s.Highest[f.Threat] = f.Severity
+		}
+	}
+	return s
+}
+
+// Options tune a format.
+type Options struct {
+	// Color enables ANSI colour (text format, only on a TTY).
+	Color bool
+}
+
+// Format writes a report.
+type Format interface {
+	Write(w io.Writer, r *Report) error
+}
+
+var (
+	mu      sync.RWMutex
+	formats = map[string]func(Options) Format{}
+)
+
+// RegisterFormat is called from each format package's init.
+func RegisterFormat(name string, mk func(Options) Format) {
+	mu.Lock()
+	defer mu.Unlock()
+	formats[name] = mk
+}
+
+// Lookup returns the format of that name.
+func Lookup(name string, o Options) (Format, error) {
+	mu.RLock()
+	defer mu.RUnlock()
+	mk, ok := formats[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q (want one of %v)", name, formatNamesLocked())
+	}
+	return mk(o), nil
+}
+
+// FormatNames lists the registered formats.
+func FormatNames() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	return formatNamesLocked()
+}
+
+func formatNamesLocked() []string {
+	var n []string
+	for k := range formats {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
