@@ -1,0 +1,8 @@
+// Package all links every analyzer and output format into the binary. Their
+// packages register themselves from init; importing this package is the one
+// place that decides what a build contains.
+package all
+
+import (
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/webhook"
+)

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/stripeguard/stripeguard/internal/analyzer"
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
+	"github.com/stripeguard/stripeguard/internal/baseline"
+	"github.com/stripeguard/stripeguard/internal/config"
+	"github.com/stripeguard/stripeguard/internal/engine"
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/report"
+)
+
+func init() {
+	Register(&Command{Name: "scan", Summary: "scan a source tree and print its Stripe threat-model report", Run: runScan})
+}
+
+func runScan(args []string, std Stdio) int {
+	fs := newFlagSet("scan", "scan [flags] [PATH]", std.Err)
+	format := fs.String("format", "text", "output format: "+fmt.Sprint(report.FormatNames()))
+	output := fs.String("output", "", "write the report to `FILE` instead of standard output")
+	failOn := fs.String("fail-on", "", "lowest `severity` that makes the exit code 1: critical, high, medium, low, info (default high, or fail_on in the config)")
+	cfgPath := fs.String("config", "", "configuration `FILE` (default PATH/.stripeguard.toml)")
+	var exclude, only, skip, pyEnvs listFlag
+	fs.Var(&exclude, "exclude", "gitignore-style `pattern` to leave out (repeatable)")
+	fs.Var(&only, "analyzers", "run only these `analyzers` (comma-separated)")
+	fs.Var(&skip, "skip-analyzers", "do not run these `analyzers`")
+	includeVendored := fs.Bool("include-vendored", false, "also scan virtualenvs and node_modules for keys")
+	maxSize := fs.Int64("max-file-size", 0, "skip files larger than `BYTES` with a warning (default 10 MiB)")
+	showSecrets := fs.Bool("show-secrets", false, "print full secrets in evidence (default: redacted)")
+	showPublishable := fs.Bool("show-publishable", false, "also report publishable pk_ keys (info)")
+	baselinePath := fs.String("baseline", "", "report only findings not recorded in this baseline `FILE`")
+	writeBaseline := fs.String("write-baseline", "", "record the current findings' fingerprints in `FILE`")
+	staged := fs.Bool("staged", false, "scan only what is staged for commit (pre-commit hook)")
+	db := fs.String("db", "", "advisory data: OSV zip, directory of records, or cache (default: the user cache)")
+	fs.Var(&pyEnvs, "python-env", "virtualenv or site-packages `PATH` to audit (repeatable)")
+	targetPython := fs.String("target-python", "", "evaluate environment markers for this Python `version` (e.g. 3.11)")
+	targetPlatform := fs.String("target-platform", "", "evaluate environment markers for this `sys_platform` (linux, darwin, win32)")
+	noColor := fs.Bool("no-color", false, "never colour the text report")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, errHelp) {
+		return ExitOK
+	}
+	if err != nil {
+		return Fail(std, err)
+	}
+	if len(pos) > 1 {
+		return Fail(std, fmt.Errorf("scan takes one PATH, got %d", len(pos)))
+	}
+	root := "."
+	if len(pos) == 1 {
+		root = pos[0]
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return Fail(std, fmt.Errorf("%s is not a directory", root))
+	}
+	cfg, err := config.Load(root, *cfgPath)
+	if err != nil {
+		return Fail(std, err)
+	}
+	threshold := finding.High
+	if cfg.FailOnSev != finding.SeverityUnknown {
+		threshold = cfg.FailOnSev
+	}
+	if *failOn != "" {
+		if threshold, err = finding.ParseSeverity(*failOn); err != nil {
+			return Fail(std, fmt.Errorf("--fail-on: %v", err))
+		}
+	}
+	out := std.Out
+	color := !*noColor && os.Getenv("NO_COLOR") == "" && isTerminal(std.Out)
+	if *output != "" {
+		color = false
+	}
+	f, err := report.Lookup(*format, report.Options{Color: color})
+	if err != nil {
+		return Fail(std, err)
+	}
+	opt := engine.Options{
+		Root:            root,
+		Config:          cfg,
+		Exclude:         exclude,
+		MaxFileSize:     *maxSize,
+		IncludeVendored: *includeVendored,
+		Staged:          *staged,
+		ShowSecrets:     *showSecrets,
+		Only:            only,
+		Skip:            skip,
+		Expand:          expander,
+		Tool:            report.Tool{Name: "stripeguard", Version: Version},
+		Analyzer: analyzer.Options{
+			ShowPublishable: *showPublishable,
+			DBPath:          *db,
+			PythonEnvs:      pyEnvs,
+			TargetPython:    *targetPython,
+			TargetPlatform:  *targetPlatform,
+			Offline:         true,
+		},
+	}
+	if *baselinePath != "" {
+		if opt.Baseline, err = baseline.Load(*baselinePath); err != nil {
+			return Fail(std, err)
+		}
+	}
+	if bar := newProgress(std.Err); bar != nil {
+		opt.Progress = bar.file
+		defer bar.done()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	r, err := engine.Run(ctx, opt)
+	if err != nil {
+		return Fail(std, err)
+	}
+	r.Target = displayTarget(root)
+	if *writeBaseline != "" {
+		if err := baseline.Write(*writeBaseline, r.Findings); err != nil {
+			return Fail(std, err)
+		}
+		fmt.Fprintf(std.Err, "stripeguard: recorded %d findings in %s\n", len(r.Findings), *writeBaseline)
+	}
+	if err := writeReport(f, r, out, *output); err != nil {
+		return Fail(std, err)
+	}
+	return exitFor(r, threshold)
+}
+
+func displayTarget(root string) string {
+	if abs, err := filepath.Abs(root); err == nil {
+		return filepath.Base(abs)
+	}
+	return root
+}
+
+// writeReport writes to FILE atomically or to out.
+func writeReport(f report.Format, r *report.Report, out io.Writer, path string) error {
+	if path == "" {
+		return f.Write(out, r)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".stripeguard-report-*")
+	if err != nil {
+		return err
+	}
+	if err := f.Write(tmp, r); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// exitFor is 1 when any finding is at or above the threshold.
+func exitFor(r *report.Report, threshold finding.Severity) int {
+	for _, f := range r.Findings {
+		if f.Severity >= threshold {
+			return ExitFindings
+		}
+	}
+	return ExitOK
+}
