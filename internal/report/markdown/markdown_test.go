@@ -1,0 +1,217 @@
+package markdown
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/report"
+	"github.com/stripeguard/stripeguard/internal/report/reporttest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func write(t testing.TB, r *report.Report) string {
+	t.Helper()
+	f, err := report.Lookup("markdown", report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *report.Report
+	}{
+		{"sample.md.golden", reporttest.Sample()},
+		{"probe.md.golden", reporttest.Probe()},
+		{"empty.md.golden", reporttest.Empty()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := write(t, tc.r)
+			reporttest.NoSecret(t, []byte(out))
+			reporttest.Golden(t, tc.name, []byte(out), *update)
+		})
+	}
+}
+
+// cells counts the cells of a table row: '|' splits cells unless escaped.
+func cells(row string) int {
+	n := 0
+	esc := false
+	for _, c := range row {
+		switch {
+		case esc:
+			esc = false
+		case c == '\\':
+			esc = true
+		case c == '|':
+			n++
+		}
+	}
+	return n - 1
+}
+
+func TestTables(t *testing.T) {
+	for _, r := range []*report.Report{reporttest.Sample(), reporttest.Probe(), reporttest.Empty(), reporttest.Large(50)} {
+		out := write(t, r)
+		want := 0
+		for i, l := range strings.Split(out, "\n") {
+			if !strings.HasPrefix(l, "|") {
+				want = 0
+				continue
+			}
+			if want == 0 {
+				want = cells(l)
+				continue
+			}
+			if got := cells(l); got != want {
+				t.Errorf("line %d has %d cells, its table %d: %q", i+1, got, want, l)
+			}
+		}
+	}
+}
+
+func TestContent(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		r        *report.Report
+		contains []string
+		order    []string
+	}{
+		{
+			name: "sample",
+			r:    reporttest.Sample(),
+			contains: []string{
+				"# Stripe threat model — ./shop\n",
+				"**9 findings**: 3 critical, 2 high, 2 medium, 1 low, 1 info; 2 suppressed, 1 baselined.",
+				"| Stripe key exposure (`key-exposure`) | **critical** | 4 | 0 / 2 / 1 |",
+				"| Malicious or tampered packages (`malicious-package`) | — | 0 | 0 / 0 / 1 |",
+				"| 1 | critical | `app/settings.py:12:18` | `testrules/live-secret-key` | Live secret key assigned to stripe.api\\_key | `sk_live_…4f2a` |",
+				"``stripe.Webhook.construct_event(payload, sig, secret, ↵ tolerance=None) # `tolerance` \\| replay ok``",
+				"- **#1, #2** `testrules/live-secret-key`: Roll the key",
+				"- [x] The raw request bytes are verified, not a re-serialised body\n  - stripe\\_webhook() verifies request.get\\_data() (app/webhooks.py:47)",
+				"- [ ] No secret or restricted key is hard-coded in the tree or its history\n",
+				"- [ ] ❔ not checked: Restricted keys (rk\\_) with least privilege are used instead of the secret key\n  - keyaudit did not run",
+				"<details>\n<summary>7 warnings: input that could not be fully read</summary>",
+				"| binary | `static/fonts/a.woff2` | binary file skipped |",
+				"</details>",
+				"## Notes\n\n- advisory database built 2026-11-20 (9 days old)",
+				"(GHSA-test-0002, GHSA-test-0003); fixed in 2.31.0",
+			},
+			order: []string{"## Summary", "## Stripe key exposure", "## Webhook forgery", "## Vulnerable stripe library", "## Vulnerable dependencies", "## Malicious or tampered packages", "## Warnings", "## Notes"},
+		},
+		{
+			name:     "probe",
+			r:        reporttest.Probe(),
+			contains: []string{"# Stripe threat model — https://shop.example.com/webhooks/stripe", "| `https://shop.example.com/webhooks/stripe` | `webhook/unverified-payload` |", "(`probe`)"},
+		},
+		{
+			name:     "empty",
+			r:        reporttest.Empty(),
+			contains: []string{"**No findings**.", "No findings."},
+		},
+		{
+			name:     "unfinalized",
+			r:        &report.Report{Findings: []*finding.Finding{{RuleID: "x/y", Threat: "bogus", Severity: finding.Low, Message: "a | b\nc"}}},
+			contains: []string{"## Other findings", "| 1 | low | `(project)` | `x/y` | a \\| b<br>c |"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := write(t, tc.r)
+			for _, s := range tc.contains {
+				if !strings.Contains(out, s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+			last := -1
+			for _, s := range tc.order {
+				i := strings.Index(out, s)
+				if i < last {
+					t.Errorf("%q missing or out of order", s)
+				}
+				last = i
+			}
+		})
+	}
+}
+
+func TestCode(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		inTable bool
+		want    string
+	}{
+		{"plain", false, "`plain`"},
+		{"a`b", false, "``a`b``"},
+		{"`start", false, "`` `start ``"},
+		{"a|b", true, "`a\\|b`"},
+		{"a|b", false, "`a|b`"},
+		{"x\ny", false, "`x ↵ y`"},
+		{"a``b`", false, "``` a``b` ```"},
+	} {
+		if got := code(tc.in, tc.inTable); got != tc.want {
+			t.Errorf("code(%q, %v) = %q, want %q", tc.in, tc.inTable, got, tc.want)
+		}
+	}
+}
+
+func TestEscText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain text.", "plain text."},
+		{"a|b", "a\\|b"},
+		{"*x* _y_ [l](u)", "\\*x\\* \\_y\\_ \\[l\\](u)"},
+		{"<script>&", "&lt;script&gt;&amp;"},
+		{"l1\nl2", "l1<br>l2"},
+		{"back\\slash `c`", "back\\\\slash \\`c\\`"},
+	} {
+		if got := escText(tc.in); got != tc.want {
+			t.Errorf("escText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	for _, show := range []bool{false, true} {
+		out := write(t, reporttest.Leaky(show))
+		if full := strings.Contains(out, reporttest.FakeWhsec); full != show {
+			t.Errorf("ShowSecrets=%v: full secret present = %v", show, full)
+		}
+		if warned := strings.Contains(out, "--show-secrets"); warned != show {
+			t.Errorf("ShowSecrets=%v: warning shown = %v", show, warned)
+		}
+	}
+}
+
+func BenchmarkWrite(b *testing.B) {
+	r := reporttest.Large(1000)
+	f := Format{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f.Write(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestWriteError(t *testing.T) {
+	f, err := report.Lookup("markdown", report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*report.Report{reporttest.Sample(), reporttest.Empty()} {
+		if err := f.Write(reporttest.FailingWriter{}, r); !errors.Is(err, reporttest.ErrWrite) {
+			t.Errorf("Write to a failing writer = %v, want %v", err, reporttest.ErrWrite)
+		}
+	}
+}
