@@ -39,8 +39,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				fs.Usage()
+			if err == flag.ErrHelp { // Parse has already printed the usage
 				return nil, errHelp
 			}
 			return nil, err

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stripeguard/stripeguard/internal/guard"
+	"github.com/stripeguard/stripeguard/internal/webhooksig"
+)
+
+func init() {
+	Register(&Command{Name: "guard", Summary: "verifying, replay-proof proxy to put in front of your Stripe webhook endpoint", Run: runGuard})
+}
+
+const guardUsage = `Usage: stripeguard guard --upstream URL --secret whsec_... [flags]
+
+Put it in front of your webhook endpoint: Stripe posts to the guard, the guard
+checks Stripe-Signature (strictly: one header, one t, 64-hex v1, any configured
+secret, not older than --tolerance, not more than --future-skew ahead), drops
+replays of events already delivered, and forwards the exact request (body
+bytes and headers, Stripe-Signature included, so the app verifies again) to
+--upstream. Rejections get 400/403/405/413 with a short reason and never reach
+the app. A concurrent duplicate of an event being delivered gets 409 +
+Retry-After; if the dedupe store (--redis-url) is down, requests fail closed
+with 503 + Retry-After so Stripe retries later. Upstream down: 502.
+
+Secrets: --secret (repeatable; visible in ps, prefer the others),
+--secret-file (one per line), STRIPE_WEBHOOK_SECRET (comma-separated). All
+given are accepted (rotation); SIGHUP re-reads them without dropping requests.
+SIGTERM/SIGINT drain in-flight requests, then exit.
+/metrics and /healthz are served on --admin-listen only (never on --listen).
+
+Meant for loopback/staging tests and as a sidecar; terminate TLS in front of
+it in production. --allow-cidr is an extra layer, never instead of the signature.
+
+Flags:
+`
+
+type guardListFlag []string
+
+func (m *guardListFlag) String() string { return strings.Join(*m, ",") }
+func (m *guardListFlag) Set(v string) error {
+	*m = append(*m, v)
+	return nil
+}
+
+// guardSecondsFlag accepts a Go duration or plain seconds. 0 means "reject
+// every event", never "disabled".
+type guardSecondsFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func (t *guardSecondsFlag) String() string { return t.d.String() }
+func (t *guardSecondsFlag) Set(v string) error {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		t.d = time.Duration(n) * time.Second
+	} else if d, err := time.ParseDuration(v); err == nil {
+		t.d = d
+	} else {
+		return fmt.Errorf("want seconds or a duration like 300s, got %q", v)
+	}
+	if t.d < 0 {
+		return errors.New("must not be negative")
+	}
+	t.set = true
+	return nil
+}
+
+func runGuard(args []string, std Stdio) int {
+	fs := flag.NewFlagSet("guard", flag.ContinueOnError)
+	fs.SetOutput(std.Err)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), guardUsage)
+		fs.PrintDefaults()
+	}
+	var (
+		secrets, cidrs guardListFlag
+		tol            = guardSecondsFlag{d: webhooksig.DefaultTolerance}
+		skew           = guardSecondsFlag{d: webhooksig.DefaultFutureSkew}
+	)
+	listen := fs.String("listen", "127.0.0.1:8787", "webhook listen address")
+	upstream := fs.String("upstream", "", "app base URL, e.g. http://127.0.0.1:8000 (request path and query are appended)")
+	fs.Var(&secrets, "secret", "webhook signing secret whsec_... (repeatable)")
+	secretFile := fs.String("secret-file", "", "file with one whsec_ secret per line ('#' comments)")
+	fs.Var(&tol, "tolerance", "maximum event age (seconds or duration); 0 rejects every event")
+	fs.Var(&skew, "future-skew", "how far in the future t may be (seconds or duration)")
+	maxBody := fs.Int64("max-body", guard.DefaultMaxBody, "maximum body bytes (413 above)")
+	fs.Var(&cidrs, "allow-cidr", "allowed source range, e.g. 3.18.12.63/32 (repeatable or comma-separated; default: any)")
+	redisURL := fs.String("redis-url", "", "share the dedupe store between replicas: redis://host:port/db (default: in memory)")
+	redisPrefix := fs.String("redis-prefix", "stripeguard:evt:", "Redis key prefix")
+	retention := fs.Duration("dedupe-retention", guard.DefaultRetention, "how long delivered event ids are remembered")
+	maxEvents := fs.Int("max-events", 1_000_000, "in-memory store capacity (ids older than tolerance+skew are forgotten first when full; 503 if none can be)")
+	upTimeout := fs.Duration("upstream-timeout", guard.DefaultUpstreamTimeout, "upstream response timeout (502 after)")
+	readTimeout := fs.Duration("read-timeout", 15*time.Second, "time to read a whole request (slow clients)")
+	readHeaderTimeout := fs.Duration("read-header-timeout", 5*time.Second, "time to read request headers")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 0, "drain limit on SIGTERM (default upstream-timeout+5s)")
+	admin := fs.String("admin-listen", "127.0.0.1:8788", "address for /metrics and /healthz (\"off\" to disable)")
+	logFormat := fs.String("log-format", "text", "text or json")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitError
+	}
+	if fs.NArg() > 0 {
+		return Fail(std, fmt.Errorf("guard: unexpected argument %q", fs.Arg(0)))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return Fail(std, fmt.Errorf("--log-level: %w", err))
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(std.Err, hopts))
+	case "text":
+		logger = slog.New(slog.NewTextHandler(std.Err, hopts))
+	default:
+		return Fail(std, fmt.Errorf("--log-format %q: want text or json", *logFormat))
+	}
+	if *upstream == "" {
+		return Fail(std, errors.New("guard: --upstream is required"))
+	}
+	var prefixes []netip.Prefix
+	for _, c := range cidrs {
+		for _, s := range strings.Split(c, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if !strings.Contains(s, "/") {
+				if a, err := netip.ParseAddr(s); err == nil {
+					s = netip.PrefixFrom(a, a.BitLen()).String()
+				}
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return Fail(std, fmt.Errorf("--allow-cidr: %w", err))
+			}
+			prefixes = append(prefixes, p.Masked())
+		}
+	}
+	src := guard.SecretSource{Flags: secrets, File: *secretFile, Env: "STRIPE_WEBHOOK_SECRET"}
+	list, err := src.Load()
+	if err != nil {
+		return Fail(std, err)
+	}
+	vopt := webhooksig.Options{Tolerance: tol.d, FutureSkew: skew.d}
+	if tol.set && tol.d == 0 {
+		vopt.RejectAll = true
+		logger.Warn("!!! --tolerance 0: EVERY event will be rejected as too old (0 never disables the check) !!!")
+	}
+	if skew.set && skew.d == 0 {
+		vopt.FutureSkew = time.Nanosecond // 0 means "no future timestamps", not the default
+	}
+	cfg := guard.Config{
+		Upstream: *upstream, MaxBody: *maxBody, AllowCIDRs: prefixes, Retention: *retention,
+		UpstreamTimeout: *upTimeout, VerifierOptions: vopt, Logger: logger,
+	}
+	var store guard.Store
+	if *redisURL != "" {
+		rs, err := guard.NewRedisStore(*redisURL, *redisPrefix)
+		if err != nil {
+			return Fail(std, err)
+		}
+		store = rs
+	} else {
+		safety := tol.d + skew.d + time.Minute
+		store = guard.NewMemoryStore(*maxEvents, safety)
+	}
+	defer store.Close()
+	cfg.Store = store
+	g, err := guard.New(cfg, list)
+	if err != nil {
+		return Fail(std, err)
+	}
+	if *redisURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := store.Ping(ctx); err != nil {
+			logger.Warn("Redis unreachable at start; requests fail closed (503) until it answers", "err", err)
+		}
+		cancel()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	sc := guard.ServerConfig{
+		Listen: *listen, AdminListen: *admin, ReadTimeout: *readTimeout, ReadHeaderTimeout: *readHeaderTimeout,
+		ShutdownTimeout: *shutdownTimeout,
+	}
+	if err := guard.Run(ctx, g, sc, src, hup, nil); err != nil {
+		return Fail(std, err)
+	}
+	return ExitOK
+}
