@@ -94,7 +94,7 @@ func CheckURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid URL %q: %v", raw, err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("invalid URL %q: want http://host[:port]/path or https://...", raw)
+		return nil, fmt.Errorf("invalid URL %q: want an http or https URL with a host", raw)
 	}
 	return u, nil
 }

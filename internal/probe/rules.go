@@ -45,12 +45,13 @@ var (
 	}
 	ReplayAccepted = &rules.Rule{
 		ID: "probe/replay-accepted", Threat: finding.WebhookForgery, Severity: finding.Medium,
-		Name:        "Identical delivery accepted twice",
-		Description: "The endpoint accepted the same signed delivery (same event id, same signature) a second time. The signature stays valid for the whole 300 s tolerance, and Stripe itself redelivers events, so an app that does not remember processed event ids can fulfil an order twice. The probe only sees the status: an app that de-duplicates and still answers 2xx to the duplicate (which Stripe recommends) looks the same, so confirm in the code.",
-		Mitigation:  "Record processed event.id values (e.g. a unique column) and skip an event seen before, still answering 2xx.",
-		Vulnerable:  "event = stripe.Webhook.construct_event(...)\nfulfil(event)",
-		Fixed:       "event = stripe.Webhook.construct_event(...)\nif not seen_before(event.id):\n    fulfil(event)",
-		HelpURI:     "https://docs.stripe.com/webhooks#handle-duplicate-events",
+		Name:         "Identical delivery accepted twice",
+		Description:  "The endpoint accepted the same signed delivery (same event id, same signature) a second time. The signature stays valid for the whole 300 s tolerance, and Stripe itself redelivers events, so an app that does not remember processed event ids can fulfil an order twice. The probe only sees the status: an app that de-duplicates and still answers 2xx to the duplicate (which Stripe recommends) looks the same, so confirm in the code.",
+		Mitigation:   "Record processed event.id values (e.g. a unique column) and skip an event seen before, still answering 2xx.",
+		MitigationID: MitigationIdempotent,
+		Vulnerable:   "event = stripe.Webhook.construct_event(...)\nfulfil(event)",
+		Fixed:        "event = stripe.Webhook.construct_event(...)\nif not seen_before(event.id):\n    fulfil(event)",
+		HelpURI:      "https://docs.stripe.com/webhooks#handle-duplicate-events",
 	}
 	DowngradeV0 = &rules.Rule{
 		ID: "probe/downgrade-v0-accepted", Threat: finding.WebhookForgery, Severity: finding.High,
@@ -63,6 +64,10 @@ var (
 	}
 )
 
+// MitigationIdempotent is the control only a live delivery can show (and
+// `stripeguard guard` provides in front of an app).
+const MitigationIdempotent = "webhook.idempotent-processing"
+
 // probeMitigations are the webhook-forgery controls a live probe can decide.
 var probeMitigations = []string{
 	webhook.MitigationVerified, webhook.MitigationSecret,
@@ -70,6 +75,7 @@ var probeMitigations = []string{
 }
 
 func init() {
+	mitigation.Register(&mitigation.Mitigation{ID: MitigationIdempotent, Threat: finding.WebhookForgery, Title: "Processed event ids are remembered, so a replayed or redelivered event is not processed twice", CheckedBy: []string{Name}})
 	rules.Register(Rules...)
 	// The webhook package already lists "probe" in CheckedBy; register only
 	// what is not there, so that Register's merge adds no duplicates.

@@ -1,0 +1,118 @@
+package secrets
+
+import (
+	"math"
+	"strings"
+)
+
+// placeholderWords mark documentation and template values. They are
+// matched case-insensitively inside the key body. Short words are kept few:
+// each 4-letter word dismisses about 1 in 10,000 genuine 99-character keys
+// by chance, so only unmistakable ones are listed. Digit and alphabet runs
+// ("1234", "abcd") are left to the sequence check: as words they would
+// dismiss about 1 in 300 of the hex secrets `stripe listen` prints.
+var placeholderWords = []string{
+	"xxxx", "your", "fake", "dummy", "example", "sample", "replace", "changeme",
+	"placeholder", "insert", "redacted", "notreal", "mykey", "secretkey", "apikey",
+}
+
+// placeholderReason says why a key body is an example, or "" when it looks
+// like a generated key. Real bodies are random base62 (about 5.95 bits per
+// character); examples are words, repeats, counting sequences or otherwise
+// low in entropy.
+func placeholderReason(body string) string {
+	if body == "" {
+		return "empty"
+	}
+	lower := strings.ToLower(body)
+	for _, w := range placeholderWords {
+		if strings.Contains(lower, w) {
+			return "contains " + quote(w)
+		}
+	}
+	if p := period(body); p <= len(body)/2 {
+		if p == 1 {
+			return "one repeated character"
+		}
+		return "repeating pattern"
+	}
+	seq := 0
+	for i := 1; i < len(body); i++ {
+		if d := int(body[i]) - int(body[i-1]); d == 1 || d == -1 {
+			seq++
+		}
+	}
+	if seq*2 >= len(body)-1 {
+		return "counting sequence"
+	}
+	if distinct(body) < 10 {
+		return "too few distinct characters"
+	}
+	if entropy(body) < 3.0 {
+		return "low entropy"
+	}
+	return ""
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+// period is the smallest p such that s is a repetition of its first p bytes
+// (the last repetition may be cut short).
+func period(s string) int {
+	for p := 1; p <= len(s)/2; p++ {
+		ok := true
+		for i := p; i < len(s); i++ {
+			if s[i] != s[i-p] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return p
+		}
+	}
+	return len(s)
+}
+
+func distinct(s string) int {
+	var seen [256]bool
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !seen[s[i]] {
+			seen[s[i]] = true
+			n++
+		}
+	}
+	return n
+}
+
+// entropy is the Shannon entropy in bits per byte.
+func entropy(s string) float64 {
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	h := 0.0
+	n := float64(len(s))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+// docKeys are the test keys printed in Stripe's public API reference and
+// quickstarts. They are public by design; finding one means code was copied
+// from the docs, so it is reported as information only. Built by
+// concatenation so that this source file holds no key-shaped literal.
+var docKeys = map[string]string{
+	"sk_" + "test_" + "4eC39HqLyjWDarjtT1zdp7dc": "Stripe API reference test secret key",
+	"pk_" + "test_" + "TYooMQauvdEDq54NiTphI7jx": "Stripe API reference test publishable key",
+	"sk_" + "test_" + "BQokikJOvBiI2HlWgH4olfQ2": "Stripe API reference (older) test secret key",
+	"pk_" + "test_" + "6pRNASCoBOKtIshFeQd4XMUh": "Stripe API reference (older) test publishable key",
+	"sk_" + "test_" + "26PHem9AhJZvU623DfE1x4sd": "Stripe quickstart test secret key",
+}
+
+func isDocKey(k string) bool { _, ok := docKeys[k]; return ok }
