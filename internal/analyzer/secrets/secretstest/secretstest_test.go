@@ -66,7 +66,8 @@ func TestExpand(t *testing.T) {
 	if len(k) != 8+99 || !strings.HasPrefix(k, "sk_"+"live_51") {
 		t.Errorf("long key has the wrong shape (len %d)", len(k))
 	}
-	if Body(24, 1) != Body(24, 1) || Body(24, 1) == Body(24, 2) {
+	first, again, other := Body(24, 1), Body(24, 1), Body(24, 2)
+	if first != again || first == other {
 		t.Error("Body must be deterministic per seed and differ across seeds")
 	}
 }
