@@ -1,0 +1,412 @@
+// Package pydeps finds the Python packages an application depends on, from
+// every manifest and lock-file format in common use and from installed
+// environments (site-packages). Everything is parse-only: scanned code is
+// never executed or imported, pip and setup.py are never run. Bad input
+// yields a finding.Warning (Kind finding.WarnParse) naming the file and line,
+// and parsing goes on with what can be read; Parse never panics (a bug is
+// turned into a warning).
+//
+// Formats: pip requirements files (*requirements*.txt, requirements/*.txt,
+// pip-tools *.in) with -r/-c includes, options, hashes, markers, URL/VCS,
+// editable and path requirements; pyproject.toml (PEP 621, PEP 735
+// dependency-groups, Poetry, PDM, uv, Hatch environments, setuptools
+// dynamic dependencies from files); setup.cfg; literal lists in setup.py;
+// Pipfile and Pipfile.lock; poetry.lock, uv.lock, pdm.lock, pylock.toml
+// (PEP 751); the pip: section of conda environment.yml.
+//
+// Conventions: Name is "" for a URL or path requirement whose project name
+// cannot be told (no #egg=, not a wheel/sdist file name). Entries of -c
+// constraints files and of lock files have Direct false. The project being
+// locked (uv.lock source editable/virtual ".") is not reported. Versions of
+// lock files and METADATA are kept exactly as written ("1.10" stays "1.10").
+package pydeps
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+)
+
+// Source says which kind of file a requirement was read from.
+type Source string
+
+const (
+	SourceInstalled    Source = "installed"
+	SourceLockfile     Source = "lockfile"
+	SourceRequirements Source = "requirements"
+	SourcePyproject    Source = "pyproject"
+	SourceSetupCfg     Source = "setup.cfg"
+	SourceSetupPy      Source = "setup.py"
+	SourcePipfile      Source = "pipfile"
+	SourceConda        Source = "conda"
+)
+
+// Requirement is one package an application depends on, as declared in one
+// place.
+type Requirement struct {
+	Name      string // PEP 503 normalised; "" for an unnamed URL/path requirement
+	RawName   string
+	Version   string // exact version when pinned (== or ===, no wildcard) / locked / installed; "" otherwise
+	Specifier string // e.g. ">=2.0,<3" ("" when none); for == pins also set ("==2.19.0")
+	Extras    []string
+	Marker    string // raw marker text, "" when none
+	Source    Source
+	File      string // relative, '/'-separated
+	Line      int    // 1-based, 0 when unknown
+	Hashes    []string
+	URL       string // direct URL / VCS / local path requirement
+	Editable  bool
+	Index     string // index URL recorded for this package if known
+	Direct    bool   // listed in a manifest (vs only in a lock/installed env or a -c constraints file)
+	// Requires lists the normalised names of the package's own dependencies
+	// when the source records them (installed METADATA Requires-Dist,
+	// lock-file dependency lists). Requirements that apply only with an
+	// extra are left out.
+	Requires []string
+}
+
+// Options control parsing.
+type Options struct {
+	// MarkerEnv, when nil, leaves markers unevaluated (requirements are
+	// reported with Marker set). Otherwise PEP 508 markers are evaluated with
+	// these values (python_version, python_full_version, sys_platform,
+	// platform_system, platform_machine, os_name, implementation_name,
+	// platform_python_implementation, extra, ...) and requirements whose
+	// marker is false are dropped. A marker naming a variable absent from
+	// the map is treated as possibly true (the requirement is kept).
+	MarkerEnv map[string]string
+}
+
+// Result is what one manifest, lock file or environment yields.
+type Result struct {
+	Requirements []Requirement
+	Indexes      []IndexSetting
+	Warnings     []finding.Warning
+}
+
+// IndexSetting is a package-index option found in a file: pip options in
+// requirements files, or index/source declarations of Pipfile, Pipfile.lock,
+// pyproject.toml (uv, poetry) mapped onto the pip option names.
+type IndexSetting struct {
+	File   string
+	Line   int
+	Option string // --index-url, --extra-index-url, --trusted-host, --find-links, --no-index, --pre, --require-hashes
+	Value  string
+}
+
+// MaxFileSize is the largest manifest or lock file Parse reads.
+const MaxFileSize = 16 << 20
+
+var normRE = regexp.MustCompile(`[-_.]+`)
+
+// Normalize is the PEP 503 normalised form of a project name.
+func Normalize(name string) string {
+	return strings.ToLower(normRE.ReplaceAllString(strings.TrimSpace(name), "-"))
+}
+
+// notRequirementsIn are *.in files that are not pip-tools inputs.
+var notRequirementsIn = map[string]bool{
+	"manifest.in": true, "makefile.in": true, "configure.in": true, "config.in": true,
+	"setup.in": true, "gnumakefile.in": true, "doxyfile.in": true, "version.in": true,
+}
+
+// IsManifest is a cheap gate on a '/'-separated path: true for every file
+// name Parse understands.
+func IsManifest(rel string) bool {
+	base := path.Base(rel)
+	switch base {
+	case "pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "Pipfile.lock",
+		"poetry.lock", "uv.lock", "pdm.lock", "pylock.toml",
+		"environment.yml", "environment.yaml":
+		return true
+	}
+	return kindOf(rel) != kindUnknown
+}
+
+type fileKind int
+
+const (
+	kindUnknown fileKind = iota
+	kindRequirements
+	kindPyproject
+	kindSetupCfg
+	kindSetupPy
+	kindPipfile
+	kindPipfileLock
+	kindPoetryLock
+	kindUVLock
+	kindPDMLock
+	kindPylock
+	kindConda
+)
+
+func kindOf(rel string) fileKind {
+	base := path.Base(rel)
+	switch base {
+	case "pyproject.toml":
+		return kindPyproject
+	case "setup.cfg":
+		return kindSetupCfg
+	case "setup.py":
+		return kindSetupPy
+	case "Pipfile":
+		return kindPipfile
+	case "Pipfile.lock":
+		return kindPipfileLock
+	case "poetry.lock":
+		return kindPoetryLock
+	case "uv.lock":
+		return kindUVLock
+	case "pdm.lock":
+		return kindPDMLock
+	case "pylock.toml":
+		return kindPylock
+	case "environment.yml", "environment.yaml":
+		return kindConda
+	}
+	if strings.HasPrefix(base, "pylock.") && strings.HasSuffix(base, ".toml") && len(base) > len("pylock..toml") {
+		return kindPylock
+	}
+	lower := strings.ToLower(base)
+	dir := path.Base(path.Dir(rel))
+	if strings.HasSuffix(lower, ".lock") && strings.HasPrefix(lower, "requirements") {
+		return kindRequirements // rye: requirements.lock, requirements-dev.lock
+	}
+	if strings.HasSuffix(lower, ".txt") {
+		if strings.Contains(lower, "requirements") || strings.EqualFold(dir, "requirements") {
+			return kindRequirements
+		}
+		return kindUnknown
+	}
+	if strings.HasSuffix(lower, ".in") && len(lower) > 3 {
+		stem := strings.TrimSuffix(lower, ".in")
+		if notRequirementsIn[lower] || strings.Contains(stem, ".") {
+			return kindUnknown
+		}
+		return kindRequirements
+	}
+	return kindUnknown
+}
+
+// Parse reads one manifest or lock file. rel is its '/'-separated path
+// relative to the scan root; read loads files it includes (-r/-c in
+// requirements files, -r in conda pip sections), given paths relative to the
+// scan root. read may be nil, in which case includes produce a warning.
+func Parse(rel string, data []byte, read func(rel string) ([]byte, error), opt Options) (res Result) {
+	p := &parser{read: read}
+	defer func() {
+		if r := recover(); r != nil {
+			// A parser bug must not take the scan down.
+			p.warn(rel, 0, "internal error while parsing: %v", r)
+			res = p.result(opt)
+		}
+	}()
+	data = decodeText(data)
+	if !p.checkData(rel, data) {
+		return p.result(opt)
+	}
+	switch kindOf(rel) {
+	case kindRequirements:
+		p.parseRequirementsFile(rel, data, true)
+	case kindPyproject:
+		p.parsePyproject(rel, data)
+	case kindSetupCfg:
+		p.parseSetupCfg(rel, data)
+	case kindSetupPy:
+		p.parseSetupPy(rel, data)
+	case kindPipfile:
+		p.parsePipfile(rel, data)
+	case kindPipfileLock:
+		p.parsePipfileLock(rel, data)
+	case kindPoetryLock:
+		p.parsePoetryLock(rel, data)
+	case kindUVLock:
+		p.parseUVLock(rel, data)
+	case kindPDMLock:
+		p.parsePDMLock(rel, data)
+	case kindPylock:
+		p.parsePylock(rel, data)
+	case kindConda:
+		p.parseConda(rel, data)
+	default:
+		p.warn(rel, 0, "not a recognised Python manifest or lock file")
+	}
+	return p.result(opt)
+}
+
+// parser accumulates the result of one Parse call.
+type parser struct {
+	read     func(string) ([]byte, error)
+	reqs     []Requirement
+	indexes  []IndexSetting
+	warnings []finding.Warning
+	// requirements-file state
+	stack     []string        // files being parsed (cycle detection)
+	seen      map[string]bool // files already parsed
+	nFiles    int
+	inclBytes int
+	firstIdx  string
+	// sortLines orders the result by line (TOML decoders lose key order).
+	sortLines bool
+}
+
+func (p *parser) warn(file string, line int, format string, args ...any) {
+	if len(p.warnings) >= 1000 {
+		return
+	}
+	p.warnings = append(p.warnings, finding.Warning{
+		File: file, Line: line, Kind: finding.WarnParse, Message: fmt.Sprintf(format, args...),
+	})
+}
+
+func (p *parser) add(r Requirement) {
+	r.Name = Normalize(r.RawName)
+	p.reqs = append(p.reqs, r)
+}
+
+// decodeText drops a UTF-8 byte-order mark and converts UTF-16 text (what
+// `pip freeze > requirements.txt` writes in Windows PowerShell) to UTF-8.
+func decodeText(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return data[3:]
+	}
+	if len(data) < 2 || len(data) > MaxFileSize*2 {
+		return data
+	}
+	var order binary.ByteOrder
+	switch {
+	case data[0] == 0xff && data[1] == 0xfe:
+		order = binary.LittleEndian
+	case data[0] == 0xfe && data[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return data
+	}
+	u := make([]uint16, 0, len(data)/2)
+	for i := 2; i+1 < len(data); i += 2 {
+		u = append(u, order.Uint16(data[i:]))
+	}
+	return []byte(string(utf16.Decode(u)))
+}
+
+// checkData rejects binary and oversized input.
+func (p *parser) checkData(rel string, data []byte) bool {
+	if len(data) > MaxFileSize {
+		p.warn(rel, 0, "file too large (%d bytes, limit %d); not parsed", len(data), MaxFileSize)
+		return false
+	}
+	head := data
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		p.warn(rel, 0, "binary content (NUL byte); not parsed")
+		return false
+	}
+	return true
+}
+
+func (p *parser) result(opt Options) Result {
+	// A --index-url in a requirements file applies to every requirement
+	// pip reads in that run.
+	if p.firstIdx != "" {
+		for i := range p.reqs {
+			if (p.reqs[i].Source == SourceRequirements || p.reqs[i].Source == SourceConda) && p.reqs[i].Index == "" && p.reqs[i].URL == "" {
+				p.reqs[i].Index = p.firstIdx
+			}
+		}
+	}
+	res := Result{Indexes: p.indexes, Warnings: p.warnings}
+	// Order by file (in the order files were first met) then line: TOML
+	// tables come out of the decoder in key order, not file order.
+	order := map[string]int{}
+	for _, r := range p.reqs {
+		if _, ok := order[r.File]; !ok {
+			order[r.File] = len(order)
+		}
+	}
+	sort.SliceStable(p.reqs, func(i, j int) bool {
+		if !p.sortLines {
+			return false
+		}
+		a, b := p.reqs[i], p.reqs[j]
+		if a.File != b.File {
+			return order[a.File] < order[b.File]
+		}
+		return a.Line < b.Line
+	})
+	for _, r := range p.reqs {
+		if opt.MarkerEnv != nil && r.Marker != "" {
+			v, err := EvalMarker(r.Marker, opt.MarkerEnv)
+			if err != nil {
+				res.Warnings = append(res.Warnings, finding.Warning{File: r.File, Line: r.Line, Kind: finding.WarnParse,
+					Message: fmt.Sprintf("cannot evaluate marker %q: %v", r.Marker, err)})
+			} else if v == mFalse {
+				continue
+			}
+		}
+		res.Requirements = append(res.Requirements, r)
+	}
+	return res
+}
+
+// lineIndex maps byte offsets to 1-based line numbers.
+type lineIndex []int
+
+func newLineIndex(data []byte) lineIndex {
+	li := lineIndex{0}
+	for i, c := range data {
+		if c == '\n' {
+			li = append(li, i+1)
+		}
+	}
+	return li
+}
+
+func (li lineIndex) line(off int) int {
+	return sort.Search(len(li), func(i int) bool { return li[i] > off })
+}
+
+// splitLines splits text into lines without their terminators ("\n",
+// "\r\n").
+func splitLines(data []byte) []string {
+	s := string(data)
+	s = strings.TrimPrefix(s, "\ufeff")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// pinOf returns the exact version of a specifier that pins one version with
+// == or === (no wildcard), else "".
+func pinOf(spec string) string {
+	if spec == "" || strings.Contains(spec, ",") {
+		return ""
+	}
+	var v string
+	switch {
+	case strings.HasPrefix(spec, "==="):
+		v = spec[3:]
+	case strings.HasPrefix(spec, "=="):
+		v = spec[2:]
+	default:
+		return ""
+	}
+	v = strings.TrimSpace(v)
+	if v == "" || strings.Contains(v, "*") {
+		return ""
+	}
+	return v
+}
