@@ -77,6 +77,10 @@ func runDBUpdate(args []string, std Stdio) int {
 	if err != nil {
 		return Fail(std, err)
 	}
+	if res.NotModified {
+		fmt.Fprintf(std.Out, "advisory data already current: %s (unchanged at %s)\n", res.Path, *url)
+		return ExitOK
+	}
 	fmt.Fprintf(std.Out, "advisory data updated: %s (%d records, %.1f MB) from %s\n", res.Path, res.Entries, float64(res.Bytes)/1e6, *url)
 	return ExitOK
 }
@@ -106,12 +110,16 @@ func runDBInfo(args []string, std Stdio) int {
 	if err != nil {
 		return Fail(std, err)
 	}
+	db.Verify()
 	now := time.Now()
 	fmt.Fprintf(std.Out, "source:    %s (%s)\n", db.Source, db.Kind)
 	fmt.Fprintf(std.Out, "records:   %d (%d withdrawn, %d unreadable), %d packages\n", db.Records, db.Withdrawn, len(db.Warnings), db.Packages())
 	fmt.Fprintf(std.Out, "file age:  %s (%s)\n", osv.HumanAge(db.Age(now)), db.Fetched.UTC().Format(time.RFC3339))
 	if !db.Newest.IsZero() {
 		fmt.Fprintf(std.Out, "newest:    record modified %s (%s ago)\n", db.Newest.UTC().Format(time.RFC3339), osv.HumanAge(now.Sub(db.Newest)))
+	}
+	for _, w := range db.Warnings {
+		fmt.Fprintf(std.Err, "warning: %s: %s\n", w.File, w.Message)
 	}
 	return ExitOK
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"io"
-	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -11,8 +10,7 @@ import (
 // progress shows a spinner with a file count on stderr, only on a terminal,
 // so CI logs and redirected output stay clean.
 type progress struct {
-	bar   *progressbar.ProgressBar
-	count atomic.Int64
+	bar *progressbar.ProgressBar
 }
 
 func newProgress(w io.Writer) *progress {

@@ -38,7 +38,7 @@ type tokenAnalyzer struct {
 	files []string
 }
 
-func (*tokenAnalyzer) Name() string                { return "enginetest" }
+func (*tokenAnalyzer) Name() string              { return "enginetest" }
 func (*tokenAnalyzer) Wants(f *source.File) bool { return true }
 func (a *tokenAnalyzer) File(_ context.Context, f *source.File, sink finding.Sink) {
 	a.mu.Lock()

@@ -8,11 +8,11 @@ import (
 
 func TestRedact(t *testing.T) {
 	cases := map[string]string{
-		"sk_live_" + "abcdefghijklmnopqrstWXYZ": "sk_live_…WXYZ",
+		"sk_live_" + "abcdefghijklmnopqrstWXYZ":       "sk_live_…WXYZ",
 		"whsec_" + "0123456789abcdef0123456789abQRST": "whsec_…QRST",
-		"rk_test_" + "short":                        "rk_test_…",
-		"plainsecretvalue1234":                      "…1234",
-		"tiny":                                      "…",
+		"rk_test_" + "short":                          "rk_test_…",
+		"plainsecretvalue1234":                        "…1234",
+		"tiny":                                        "…",
 	}
 	for in, want := range cases {
 		got := Redact(in)

@@ -4,9 +4,11 @@
 package all
 
 import (
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/deps"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/webhook"
 
+	_ "github.com/stripeguard/stripeguard/internal/report/cyclonedx"
 	_ "github.com/stripeguard/stripeguard/internal/report/jsonfmt"
 	_ "github.com/stripeguard/stripeguard/internal/report/markdown"
 	_ "github.com/stripeguard/stripeguard/internal/report/sarif"

@@ -1,0 +1,400 @@
+package deps
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripeguard/stripeguard/internal/analyzer"
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/osv"
+	"github.com/stripeguard/stripeguard/internal/pydeps"
+	"github.com/stripeguard/stripeguard/internal/source"
+	"github.com/stripeguard/stripeguard/internal/testutil"
+)
+
+// sharedDB is the PyPA snapshot, relative so the test runs wherever the
+// repository is cloned with shared/ beside it.
+const sharedDB = "../../../../shared/data/pypa-advisory-db"
+
+func needShared(t testing.TB) {
+	t.Helper()
+	if _, err := os.Stat(sharedDB); err != nil {
+		testutil.Unavailable(t, "shared advisory data: %v", err)
+	}
+}
+
+var (
+	sharedOnce sync.Once
+	sharedData *osv.DB
+	sharedErr  error
+)
+
+// scan runs the analyzer over a fixture directory the way the engine does:
+// File for every wanted file (environments skipped), then Finish.
+func scan(t testing.TB, dir string, opt analyzer.Options, envDirs []string, now time.Time) *finding.Collector {
+	t.Helper()
+	a := New(opt)
+	a.Now = func() time.Time { return now }
+	if opt.DBPath == sharedDB {
+		// Decoding 2,661 YAML files once per test would dominate the run.
+		sharedOnce.Do(func() { sharedData, sharedErr = osv.Load(sharedDB) })
+		if sharedErr != nil {
+			t.Fatal(sharedErr)
+		}
+		a.DB = sharedData
+	}
+	sink := &finding.Collector{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			for _, e := range envDirs {
+				if rel == e {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		f := &source.File{Rel: rel, Abs: p, Data: b, Size: int64(len(b))}
+		if a.Wants(f) {
+			a.File(context.Background(), f, sink)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Finish(context.Background(), &source.Project{Root: dir, EnvDirs: envDirs}, sink)
+	return sink
+}
+
+type want struct {
+	rule, file string
+	line       int
+	sev        finding.Severity
+	ids        string // advisory ids, comma-joined
+	fixedIn    string
+}
+
+func summarize(c *finding.Collector) []want {
+	var out []want
+	for _, f := range c.Findings {
+		w := want{rule: f.RuleID, file: f.File, line: f.Line, sev: f.Severity}
+		if f.Package != nil {
+			var ids []string
+			for _, a := range f.Package.Advisories {
+				ids = append(ids, a.ID)
+			}
+			w.ids = strings.Join(ids, ",")
+			w.fixedIn = f.Package.FixedIn
+		}
+		out = append(out, w)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].file != out[j].file {
+			return out[i].file < out[j].file
+		}
+		if out[i].line != out[j].line {
+			return out[i].line < out[j].line
+		}
+		return out[i].rule < out[j].rule
+	})
+	return out
+}
+
+func obsState(c *finding.Collector, id string) (finding.MitigationState, string) {
+	for _, o := range c.Observations {
+		if o.Mitigation == id {
+			return o.State, o.Detail
+		}
+	}
+	return finding.NotChecked, ""
+}
+
+var fresh = time.Date(2024, 10, 12, 0, 0, 0, 0, time.UTC)
+
+func TestAudit(t *testing.T) {
+	needShared(t)
+	testDB, _ := filepath.Abs(filepath.Join("testdata", "advisories"))
+	tests := []struct {
+		name    string
+		dir     string
+		db      string
+		envs    []string
+		now     time.Time
+		want    []want
+		inPlace []string
+		missing []string
+	}{
+		{
+			name: "requirements only: pins, ranges, includes",
+			dir:  "app-req", db: sharedDB, now: fresh,
+			want: []want{
+				{"deps/vulnerable-package", "requirements-dev.txt", 1, finding.High, "PYSEC-2024-60", "3.7"},
+				{"deps/stripe-unpinned", "requirements.txt", 2, finding.Medium, "", ""},
+				{"deps/vulnerable-package", "requirements.txt", 3, finding.High, "PYSEC-2023-74", "2.31.0"},
+				// urllib3>=1.26,<2 admits 1.26.x versions with CVSS 8.1 and 4.2 advisories: one level below high.
+				{"deps/range-admits-vulnerable", "requirements.txt", 4, finding.Medium, "PYSEC-2021-108,PYSEC-2021-59,PYSEC-2023-192,PYSEC-2023-212", "1.26.18"},
+			},
+			inPlace: []string{MitigationStripePatched, MitigationDataFresh},
+		},
+		{
+			name: "installed environment is the truth",
+			dir:  "app-venv", db: testDB, envs: []string{".venv"}, now: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC),
+			want: []want{
+				{"deps/stripe-unexpected-source", ".venv/lib/python3.12/site-packages/stripe-2.0.0.dist-info/METADATA", 3, finding.High, "", ""},
+				{"deps/vulnerable-stripe", ".venv/lib/python3.12/site-packages/stripe-2.0.0.dist-info/METADATA", 3, finding.High, "TEST-STRIPE-1", "2.5.0"},
+				{"deps/vulnerable-package", ".venv/lib/python3.12/site-packages/urllib3-1.26.5.dist-info/METADATA", 3, finding.High, "TEST-URLLIB3-1", "1.26.18"},
+				{"deps/stripe-unpinned", "requirements.txt", 1, finding.Medium, "", ""},
+			},
+			inPlace: []string{MitigationDataFresh},
+			missing: nil,
+		},
+		{
+			name: "lock file wins over manifest ranges",
+			dir:  "app-lock", db: sharedDB, now: fresh,
+			want: []want{
+				{"deps/vulnerable-package", "uv.lock", 5, finding.High, "PYSEC-2023-74", "2.31.0"},
+			},
+			inPlace: []string{MitigationStripePatched, MitigationStripePinned, MitigationDataFresh},
+		},
+		{
+			name: "stripe from a private index",
+			dir:  "app-index", db: sharedDB, now: fresh,
+			want: []want{
+				{"deps/stripe-unexpected-source", "requirements.txt", 2, finding.High, "", ""},
+			},
+			inPlace: []string{MitigationStripePatched, MitigationNoKnownVulns},
+			missing: []string{MitigationStripePinned},
+		},
+		{
+			name: "library declares ranges; stale data",
+			dir:  "app-lib", db: sharedDB, now: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC),
+			want: []want{
+				// requests>=2.25 admits 2.30.0 (PYSEC-2023-74, no CVSS: high, lowered to medium).
+				{"deps/range-admits-vulnerable", "pyproject.toml", 10, finding.Medium, "PYSEC-2023-74", "2.31.0"},
+				{"deps/advisory-data-stale", "", 0, finding.Info, "", ""},
+			},
+			inPlace: []string{MitigationStripePatched},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := scan(t, filepath.Join("testdata", tt.dir), analyzer.Options{DBPath: tt.db}, tt.envs, tt.now)
+			for _, w := range c.Warnings {
+				t.Errorf("unexpected warning %+v", w)
+			}
+			got := summarize(c)
+			sort.Slice(tt.want, func(i, j int) bool {
+				if tt.want[i].file != tt.want[j].file {
+					return tt.want[i].file < tt.want[j].file
+				}
+				if tt.want[i].line != tt.want[j].line {
+					return tt.want[i].line < tt.want[j].line
+				}
+				return tt.want[i].rule < tt.want[j].rule
+			})
+			if len(got) != len(tt.want) {
+				t.Errorf("got %d findings, want %d", len(got), len(tt.want))
+			}
+			for i := 0; i < len(got) || i < len(tt.want); i++ {
+				var g, w want
+				if i < len(got) {
+					g = got[i]
+				}
+				if i < len(tt.want) {
+					w = tt.want[i]
+				}
+				if g != w {
+					t.Errorf("finding %d:\n got  %+v\n want %+v", i, g, w)
+				}
+			}
+			for _, id := range tt.inPlace {
+				if st, d := obsState(c, id); st != finding.InPlace {
+					t.Errorf("%s = %s (%s), want in-place", id, st, d)
+				}
+			}
+			// A mitigation a finding shows missing must not also be
+			// claimed in place.
+			for _, id := range tt.missing {
+				if st, d := obsState(c, id); st == finding.InPlace {
+					t.Errorf("%s observed in place (%s) despite findings", id, d)
+				}
+			}
+			for _, f := range c.Findings {
+				if f.Message == "" || f.Mitigation == "" {
+					t.Errorf("finding without message/mitigation: %+v", f)
+				}
+			}
+		})
+	}
+}
+
+func TestAuditFindingDetails(t *testing.T) {
+	needShared(t)
+	c := scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{DBPath: sharedDB}, nil, fresh)
+	var req *finding.Finding
+	for _, f := range c.Findings {
+		if f.Package != nil && f.Package.Name == "requests" {
+			req = f
+		}
+	}
+	if req == nil {
+		t.Fatal("no requests finding")
+	}
+	p := req.Package
+	if p.Version != "2.30.0" || p.Source != "pinned" || p.Ecosystem != "PyPI" || len(p.Advisories) != 1 {
+		t.Fatalf("package %+v", p)
+	}
+	a := p.Advisories[0]
+	if strings.Join(a.Aliases, ",") != "CVE-2023-32681,GHSA-j8r2-6x86-q33q" || a.URL != "https://osv.dev/vulnerability/PYSEC-2023-74" || a.Summary == "" {
+		t.Errorf("advisory %+v", a)
+	}
+	if strings.Join(p.FixedVersions, ",") != "2.31.0" || req.Evidence != "requests==2.30.0" {
+		t.Errorf("fixed %v evidence %q", p.FixedVersions, req.Evidence)
+	}
+	if !strings.Contains(req.Message, "Upgrade to 2.31.0") {
+		t.Errorf("message %q", req.Message)
+	}
+}
+
+func TestNoAdvisoryData(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	c := scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{}, nil, fresh)
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Message, "stripeguard db update") {
+		t.Fatalf("warnings %+v", c.Warnings)
+	}
+	if st, _ := obsState(c, MitigationDataFresh); st != finding.Missing {
+		t.Errorf("advisory-data-fresh = %s", st)
+	}
+	if st, _ := obsState(c, MitigationNoKnownVulns); st != finding.NotChecked {
+		t.Errorf("no-known-vulnerabilities = %s without data", st)
+	}
+	// stripe pinning is still checked without advisories.
+	got := summarize(c)
+	if len(got) != 1 || got[0].rule != "deps/stripe-unpinned" {
+		t.Errorf("findings %+v", got)
+	}
+	// A --db that does not exist is a warning naming it, not a crash.
+	c = scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{DBPath: "testdata/nonexistent.zip"}, nil, fresh)
+	if len(c.Warnings) != 1 || c.Warnings[0].File != "testdata/nonexistent.zip" {
+		t.Errorf("warnings %+v", c.Warnings)
+	}
+}
+
+func TestLowerBoundAndSource(t *testing.T) {
+	for spec, want := range map[string]string{">=2.0": "2.0", ">=2,<3,>=4.1": "4.1", "~=5.2": "5.2", "<3": "", "==7.*": "7", "": ""} {
+		lo, ok := lowerBound(spec)
+		if (want == "") == ok || (ok && lo.String() != want) {
+			t.Errorf("lowerBound(%q) = %v, %v; want %q", spec, lo, ok, want)
+		}
+	}
+	for idx, want := range map[string]bool{"https://pypi.org/simple": true, "https://PyPI.org/simple/": true, "https://pypi.python.org/simple": true, "pypi": true, "https://mirror.example.com/simple": false, "http://pypi.org.evil.example/simple": false} {
+		if isPyPI(idx) != want {
+			t.Errorf("isPyPI(%q) != %v", idx, want)
+		}
+	}
+}
+
+func BenchmarkAuditRequirements(b *testing.B) {
+	needShared(b)
+	for i := 0; i < b.N; i++ {
+		scan(b, filepath.Join("testdata", "app-req"), analyzer.Options{DBPath: sharedDB}, nil, fresh)
+	}
+}
+
+// Broken manifests produce warnings naming file and line; what can be read
+// is still audited.
+func TestBrokenManifests(t *testing.T) {
+	needShared(t)
+	c := scan(t, filepath.Join("testdata", "app-bad"), analyzer.Options{DBPath: sharedDB}, nil, fresh)
+	files := map[string]bool{}
+	for _, w := range c.Warnings {
+		if w.Message == "" {
+			t.Errorf("empty warning %+v", w)
+		}
+		files[w.File] = true
+	}
+	if !files["requirements.txt"] || !files["pyproject.toml"] {
+		t.Errorf("warnings %+v should name both files", c.Warnings)
+	}
+	found := false
+	for _, f := range c.Findings {
+		if f.Package != nil && f.Package.Name == "requests" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("requests==2.30.0 not audited next to broken lines: %+v", summarize(c))
+	}
+}
+
+// Markers are shown when not evaluated, and evaluated with a target.
+func TestMarkers(t *testing.T) {
+	needShared(t)
+	c := scan(t, filepath.Join("testdata", "app-marker"), analyzer.Options{DBPath: sharedDB}, nil, fresh)
+	if len(c.Findings) != 1 || !strings.Contains(c.Findings[0].Message, `applies only where sys_platform == "win32"`) {
+		t.Errorf("unevaluated marker: %+v", summarize(c))
+	}
+	c = scan(t, filepath.Join("testdata", "app-marker"), analyzer.Options{DBPath: sharedDB, TargetPlatform: "linux", TargetPython: "3.12.1"}, nil, fresh)
+	if len(c.Findings) != 0 {
+		t.Errorf("win32-only pin reported for linux: %+v", summarize(c))
+	}
+	c = scan(t, filepath.Join("testdata", "app-marker"), analyzer.Options{DBPath: sharedDB, TargetPlatform: "win32"}, nil, fresh)
+	if len(c.Findings) != 1 {
+		t.Errorf("win32 pin not reported for win32: %+v", summarize(c))
+	}
+}
+
+func TestStripeUnpinnedSeverity(t *testing.T) {
+	tests := []struct {
+		spec   string
+		source pydeps.Source
+		sev    finding.Severity // SeverityUnknown = no finding
+	}{
+		{"", pydeps.SourceRequirements, finding.Medium},
+		{"<9", pydeps.SourceRequirements, finding.Medium},
+		{">=2.0", pydeps.SourceRequirements, finding.Medium},
+		{">=7,<8", pydeps.SourceRequirements, finding.Low},
+		{"~=11.1", pydeps.SourcePipfile, finding.Low},
+		{">=2.0", pydeps.SourceSetupPy, finding.SeverityUnknown}, // a library
+	}
+	for _, tt := range tests {
+		c := &finding.Collector{}
+		au := &audit{sink: c, files: map[string][]byte{}}
+		au.stripeChecks([]pydeps.Requirement{{Name: "stripe", RawName: "stripe", Specifier: tt.spec, Source: tt.source, File: "f", Line: 1, Direct: true}})
+		var got finding.Severity
+		for _, f := range c.Findings {
+			if f.RuleID == StripeUnpinned.ID {
+				got = f.Severity
+			}
+		}
+		if got != tt.sev {
+			t.Errorf("stripe%s from %s: severity %s, want %s", tt.spec, tt.source, got, tt.sev)
+		}
+	}
+	// A lock file pinning stripe makes manifest ranges fine.
+	c := &finding.Collector{}
+	au := &audit{sink: c, files: map[string][]byte{}}
+	au.stripeChecks([]pydeps.Requirement{
+		{Name: "stripe", Specifier: ">=2", Source: pydeps.SourcePyproject, File: "pyproject.toml", Line: 3, Direct: true},
+		{Name: "stripe", Version: "11.0.0", Source: pydeps.SourceLockfile, File: "poetry.lock", Line: 9},
+	})
+	if len(c.Findings) != 0 || len(c.Observations) != 1 || c.Observations[0].Mitigation != MitigationStripePinned {
+		t.Errorf("locked stripe: %+v %+v", c.Findings, c.Observations)
+	}
+}

@@ -1,0 +1,462 @@
+package deps
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/osv"
+	"github.com/stripeguard/stripeguard/internal/pep440"
+	"github.com/stripeguard/stripeguard/internal/pydeps"
+	"github.com/stripeguard/stripeguard/internal/rules"
+)
+
+type audit struct {
+	sink    finding.Sink
+	db      *osv.DB
+	reqs    []pydeps.Requirement
+	indexes []pydeps.IndexSetting
+	files   map[string][]byte
+	now     time.Time
+
+	checked, vulnerable int
+}
+
+func isLocked(r pydeps.Requirement) bool {
+	return r.Source != pydeps.SourceInstalled && r.Version != "" && r.URL == ""
+}
+
+func (au *audit) run(ctx context.Context) {
+	byName := map[string][]pydeps.Requirement{}
+	for _, r := range au.reqs {
+		if r.Name != "" {
+			byName[r.Name] = append(byName[r.Name], r)
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if au.db != nil {
+		au.freshness()
+		au.db.Prefetch(names)
+	}
+	for _, name := range names {
+		if ctx.Err() != nil {
+			return
+		}
+		rs := byName[name]
+		sortReqs(rs)
+		if au.db != nil {
+			au.checkPackage(name, rs)
+		}
+		if name == stripe {
+			au.stripeChecks(rs)
+		}
+	}
+	if au.db != nil && au.vulnerable == 0 && au.checked > 0 {
+		au.sink.Observation(&finding.Observation{Mitigation: MitigationNoKnownVulns, State: finding.InPlace,
+			Detail: fmt.Sprintf("%d package versions checked against %d advisory records; none has a known vulnerability", au.checked, au.db.Records-au.db.Withdrawn)})
+	}
+}
+
+func sortReqs(rs []pydeps.Requirement) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].File != rs[j].File {
+			return rs[i].File < rs[j].File
+		}
+		return rs[i].Line < rs[j].Line
+	})
+}
+
+// checkPackage picks the best-known versions of one package and matches them.
+func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
+	var installed, locked, ranges, direct []pydeps.Requirement
+	for _, r := range rs {
+		switch {
+		case r.Source == pydeps.SourceInstalled && r.Version != "":
+			installed = append(installed, r)
+		case isLocked(r):
+			locked = append(locked, r)
+		case r.Source != pydeps.SourceInstalled && r.Source != pydeps.SourceLockfile && r.URL == "":
+			ranges = append(ranges, r)
+		}
+		if r.Direct {
+			direct = append(direct, r)
+		}
+	}
+	tier := installed
+	if len(tier) == 0 {
+		tier = locked
+	}
+	if len(tier) > 0 {
+		// One finding per distinct version, located at its first source.
+		byVer := map[string][]pydeps.Requirement{}
+		var order []string
+		for _, r := range tier {
+			v := pep440.Normalize(r.Version)
+			if _, ok := byVer[v]; !ok {
+				order = append(order, v)
+			}
+			byVer[v] = append(byVer[v], r)
+		}
+		for _, v := range order {
+			locs := byVer[v]
+			au.checked++
+			m := au.db.Check(name, locs[0].Version)
+			if len(m.Vulns) == 0 {
+				if name == stripe {
+					au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
+						Detail: fmt.Sprintf("stripe %s %s, no known advisories", locs[0].Version, sourceVerb(locs[0])), File: locs[0].File, Line: locs[0].Line})
+				}
+				continue
+			}
+			au.vulnerable++
+			au.emit(name, locs, direct, m, false)
+		}
+		return
+	}
+	for _, r := range ranges {
+		ss, err := pep440.ParseSpecifierSet(r.Specifier)
+		if err != nil {
+			au.sink.Warning(&finding.Warning{File: r.File, Line: r.Line, Kind: finding.WarnParse,
+				Message: fmt.Sprintf("%s: specifier %q is not PEP 440; its range was not audited", r.RawName, r.Specifier)})
+			continue
+		}
+		au.checked++
+		m := au.db.Admits(name, ss)
+		if len(m.Vulns) == 0 {
+			if name == stripe {
+				au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
+					Detail: fmt.Sprintf("stripe%s admits no version with a known advisory", displaySpec(r.Specifier)), File: r.File, Line: r.Line})
+			}
+			continue
+		}
+		au.vulnerable++
+		au.emit(name, []pydeps.Requirement{r}, nil, m, true)
+	}
+}
+
+func displaySpec(s string) string {
+	if s == "" {
+		return " (any version)"
+	}
+	return s
+}
+
+func sourceVerb(r pydeps.Requirement) string {
+	switch {
+	case r.Source == pydeps.SourceInstalled:
+		return "installed"
+	case r.Source == pydeps.SourceLockfile:
+		return "locked"
+	}
+	return "pinned"
+}
+
+func sourceLabel(r pydeps.Requirement, isRange bool) string {
+	switch {
+	case isRange:
+		return "manifest-range"
+	case r.Source == pydeps.SourceInstalled:
+		return "installed"
+	case r.Source == pydeps.SourceLockfile:
+		return "lockfile"
+	}
+	return "pinned"
+}
+
+// lower drops a severity one level for "a range admits it"; low and info
+// stay as they are.
+func lower(s finding.Severity) finding.Severity {
+	if s > finding.Low {
+		return s - 1
+	}
+	return s
+}
+
+func (au *audit) emit(name string, locs, direct []pydeps.Requirement, m osv.Match, isRange bool) {
+	var rule *rules.Rule
+	switch {
+	case name == stripe && isRange:
+		rule = StripeRangeAdmitsVulnerable
+	case name == stripe:
+		rule = VulnerableStripe
+	case isRange:
+		rule = RangeAdmitsVulnerable
+	default:
+		rule = VulnerablePackage
+	}
+	loc := locs[0]
+	f := rule.New()
+	f.File, f.Line = loc.File, loc.Line
+	var sev finding.Severity
+	pkg := &finding.Package{Name: name, Ecosystem: osv.Ecosystem, Source: sourceLabel(loc, isRange), FixedIn: m.FixedIn}
+	if isRange {
+		pkg.Specifier = loc.Specifier
+	} else {
+		pkg.Version = loc.Version
+	}
+	fixed := map[string]bool{}
+	var ids []string
+	for _, v := range m.Vulns {
+		pkg.Advisories = append(pkg.Advisories, finding.Advisory{ID: v.ID, Aliases: v.Aliases, Summary: v.Summary, Severity: v.Severity, URL: v.URL})
+		if v.Severity > sev {
+			sev = v.Severity
+		}
+		if v.Fixed != "" && !fixed[v.Fixed] {
+			fixed[v.Fixed] = true
+			pkg.FixedVersions = append(pkg.FixedVersions, v.Fixed)
+		}
+		id := v.ID
+		if len(v.Aliases) > 0 {
+			id += " (" + strings.Join(v.Aliases, ", ") + ")"
+		}
+		ids = append(ids, id)
+	}
+	sort.Slice(pkg.FixedVersions, func(i, j int) bool {
+		c, _ := pep440.Compare(pkg.FixedVersions[i], pkg.FixedVersions[j])
+		return c < 0
+	})
+	if isRange {
+		sev = lower(sev)
+	}
+	f.Severity = sev
+	f.Package = pkg
+	f.Key = name + "@" + pkg.Version + pkg.Specifier
+	what := fmt.Sprintf("%s %s (%s)", name, loc.Version, sourceVerb(loc))
+	if !isRange && len(direct) == 0 && loc.Source != pydeps.SourceInstalled {
+		what = fmt.Sprintf("%s %s (%s, transitive: no manifest declares it)", name, loc.Version, sourceVerb(loc))
+	}
+	if isRange {
+		ex := m.Vulns[0].Example
+		what = fmt.Sprintf("%s%s admits vulnerable versions (e.g. %s)", name, displaySpec(loc.Specifier), ex)
+	}
+	var msg string
+	if len(m.Vulns) == 1 {
+		msg = fmt.Sprintf("%s: %s: %s", what, ids[0], strings.TrimRight(m.Vulns[0].Summary, ". "))
+	} else {
+		msg = fmt.Sprintf("%s: %d known vulnerabilities: %s", what, len(m.Vulns), strings.Join(ids, "; "))
+	}
+	switch {
+	case m.FixedIn != "" && isRange:
+		msg += fmt.Sprintf(". Require >=%s, which fixes all of them", m.FixedIn)
+	case m.FixedIn != "":
+		msg += fmt.Sprintf(". Upgrade to %s, the smallest version that fixes all of them", m.FixedIn)
+	default:
+		msg += ". No fixed version is known for all of them"
+	}
+	if loc.Marker != "" {
+		// Markers are only evaluated with --target-python/--target-platform.
+		msg += fmt.Sprintf(" (the requirement applies only where %s)", loc.Marker)
+	}
+	f.Message = msg
+	f.Evidence = evidence(loc, isRange)
+	for _, l := range locs[1:] {
+		f.Related = append(f.Related, finding.Location{File: l.File, Line: l.Line, Message: fmt.Sprintf("also %s here", sourceVerb(l))})
+	}
+	for _, d := range direct {
+		if d.File == loc.File && d.Line == loc.Line {
+			continue
+		}
+		f.Related = append(f.Related, finding.Location{File: d.File, Line: d.Line, Message: "declared here" + specSuffix(d)})
+	}
+	au.sink.Finding(f)
+}
+
+func specSuffix(r pydeps.Requirement) string {
+	if r.Specifier == "" {
+		return ""
+	}
+	return " as " + r.RawName + r.Specifier
+}
+
+func evidence(r pydeps.Requirement, isRange bool) string {
+	n := r.RawName
+	if n == "" {
+		n = r.Name
+	}
+	if isRange {
+		return n + r.Specifier
+	}
+	return n + "==" + r.Version
+}
+
+// freshness reports how old the advisory data is.
+func (au *audit) freshness() {
+	db := au.db
+	desc := db.Describe(au.now)
+	fetchAge := db.Age(au.now)
+	stale := fetchAge > MaxFetchAge
+	reason := "downloaded " + osv.HumanAge(fetchAge) + " ago"
+	if !db.Newest.IsZero() && au.now.Sub(db.Newest) > MaxNewestAge {
+		stale = true
+		reason = "newest record modified " + db.Newest.UTC().Format("2006-01-02") + ", " + osv.HumanAge(au.now.Sub(db.Newest)) + " ago"
+	}
+	if !stale {
+		au.sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.InPlace, Detail: desc})
+		return
+	}
+	f := AdvisoryDataStale.New()
+	// The data lives outside the scanned tree, so the finding has no file
+	// location; the message names the source.
+	f.Context = "advisory data"
+	f.Key = "advisory-data"
+	f.Message = fmt.Sprintf("Advisory data is stale (%s): vulnerabilities published since then are not reported. %s", reason, desc)
+	au.sink.Finding(f)
+}
+
+// stripeChecks reports how stripe is pinned and where it comes from.
+func (au *audit) stripeChecks(rs []pydeps.Requirement) {
+	locked := false
+	var pin *pydeps.Requirement
+	for i, r := range rs {
+		if r.Source == pydeps.SourceLockfile && r.Version != "" {
+			locked = true
+		}
+		if pin == nil && isLocked(r) {
+			pin = &rs[i]
+		}
+	}
+	bad := false
+	seen := map[string]bool{}
+	for _, r := range rs {
+		why := unexpectedSource(r)
+		if why == "" {
+			continue
+		}
+		k := fmt.Sprintf("%s:%d", r.File, r.Line)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		bad = true
+		f := StripeUnexpectedSource.New()
+		f.File, f.Line = r.File, r.Line
+		f.Key = "stripe-source:" + why
+		f.Message = "stripe " + why
+		f.Evidence = strings.TrimSpace(r.RawName + r.Specifier + " " + r.URL)
+		f.Package = &finding.Package{Name: stripe, Version: r.Version, Specifier: r.Specifier, Ecosystem: osv.Ecosystem, Source: string(r.Source)}
+		au.sink.Finding(f)
+	}
+	if !locked {
+		for _, r := range rs {
+			if !r.Direct || r.Source == pydeps.SourceInstalled || r.Source == pydeps.SourceLockfile || r.Version != "" || r.URL != "" {
+				continue
+			}
+			if au.isLibrary(r) {
+				continue
+			}
+			f := StripeUnpinned.New()
+			f.File, f.Line = r.File, r.Line
+			f.Key = "stripe-unpinned"
+			f.Evidence = r.RawName + r.Specifier
+			f.Package = &finding.Package{Name: stripe, Specifier: r.Specifier, Ecosystem: osv.Ecosystem, Source: string(r.Source)}
+			lo, hasLo := lowerBound(r.Specifier)
+			switch {
+			case r.Specifier == "":
+				f.Severity = finding.Medium
+				f.Message = "stripe is not pinned and no lock file pins it: any version, however old, can be installed"
+			case !hasLo:
+				f.Severity = finding.Medium
+				f.Message = fmt.Sprintf("stripe%s has no lower bound and no lock file pins it: versions older than %s can be installed", r.Specifier, MinimumStripe)
+			case lo.Less(pep440.MustParse(MinimumStripe)):
+				f.Severity = finding.Medium
+				f.Message = fmt.Sprintf("stripe%s admits versions older than %s and no lock file pins it", r.Specifier, MinimumStripe)
+			default:
+				f.Message = fmt.Sprintf("stripe%s is an open range and no lock file pins it: each install may get a different version", r.Specifier)
+			}
+			au.sink.Finding(f)
+			bad = true
+		}
+	}
+	if !bad && pin != nil {
+		au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.InPlace,
+			Detail: fmt.Sprintf("stripe %s %s from PyPI", sourceVerb(*pin), pin.Version), File: pin.File, Line: pin.Line})
+	}
+}
+
+// lowerBound is the highest lower bound the specifier set imposes.
+func lowerBound(spec string) (pep440.Version, bool) {
+	ss, err := pep440.ParseSpecifierSet(spec)
+	if err != nil {
+		return pep440.Version{}, false
+	}
+	var lo pep440.Version
+	found := false
+	for _, s := range ss {
+		switch s.Operator() {
+		case ">=", ">", "~=", "==", "===":
+			v, err := pep440.Parse(strings.TrimSuffix(s.Version(), ".*"))
+			if err != nil {
+				continue
+			}
+			if !found || v.Compare(lo) > 0 {
+				lo, found = v, true
+			}
+		}
+	}
+	return lo, found
+}
+
+var pypiHosts = map[string]bool{"pypi.org": true, "pypi.python.org": true, "files.pythonhosted.org": true}
+
+// unexpectedSource says why r does not come from PyPI, "" when it does.
+func unexpectedSource(r pydeps.Requirement) string {
+	if r.URL != "" {
+		kind := "a direct URL"
+		switch {
+		case strings.HasPrefix(r.URL, "git+") || strings.HasPrefix(r.URL, "hg+") || strings.HasPrefix(r.URL, "svn+") || strings.HasPrefix(r.URL, "bzr+"):
+			kind = "a VCS checkout"
+		case strings.HasPrefix(r.URL, "file:") || strings.HasPrefix(r.URL, ".") || strings.HasPrefix(r.URL, "/"):
+			kind = "a local path"
+		}
+		if r.Editable {
+			kind = "an editable " + strings.TrimPrefix(strings.TrimPrefix(kind, "a "), "an ")
+		}
+		return fmt.Sprintf("is %s from %s (%s), not from PyPI", sourceVerb(r), kind, r.URL)
+	}
+	if r.Index != "" && !isPyPI(r.Index) {
+		return fmt.Sprintf("is %s from the package index %s, not PyPI", sourceVerb(r), r.Index)
+	}
+	return ""
+}
+
+func isPyPI(index string) bool {
+	if strings.EqualFold(index, "pypi") {
+		return true
+	}
+	u, err := url.Parse(index)
+	if err != nil {
+		return false
+	}
+	return pypiHosts[strings.ToLower(u.Hostname())]
+}
+
+// isLibrary decides whether a stripe requirement belongs to a library, which
+// should declare ranges, rather than an application, which should pin.
+func (au *audit) isLibrary(r pydeps.Requirement) bool {
+	switch r.Source {
+	case pydeps.SourceSetupPy, pydeps.SourceSetupCfg:
+		return true
+	case pydeps.SourcePyproject:
+		dir := path.Dir(r.File)
+		for f := range au.files {
+			if path.Dir(f) != dir {
+				continue
+			}
+			b := path.Base(f)
+			if b == "Pipfile" || strings.HasSuffix(b, ".lock") || strings.HasPrefix(b, "pylock.") || strings.Contains(strings.ToLower(b), "requirements") {
+				return false
+			}
+		}
+		return strings.Contains(string(au.files[r.File]), "[build-system]")
+	}
+	return false
+}
