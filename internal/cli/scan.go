@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
@@ -44,6 +45,7 @@ func runScan(args []string, std Stdio) int {
 	targetPython := fs.String("target-python", "", "evaluate environment markers for this Python `version` (e.g. 3.11)")
 	targetPlatform := fs.String("target-platform", "", "evaluate environment markers for this `sys_platform` (linux, darwin, win32)")
 	noColor := fs.Bool("no-color", false, "never colour the text report")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `FILE` (for performance reports)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
 		return ExitOK
@@ -112,6 +114,16 @@ func runScan(args []string, std Stdio) int {
 	if bar := newProgress(std.Err); bar != nil {
 		opt.Progress = bar.file
 		defer bar.done()
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return Fail(std, err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return Fail(std, err)
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/codekeys"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/deps"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/webhook"

@@ -40,7 +40,7 @@ var (
 	UnverifiedPayload = &rules.Rule{
 		ID: "webhook/unverified-payload", Threat: finding.WebhookForgery, Severity: finding.Critical,
 		Name:         "Webhook payload trusted without signature verification",
-		Description:  "The handler acts on the posted event (json.loads(request.data), request.json, Event.construct_from, construct_event_without_verification) without verifying the Stripe-Signature header, so anyone who can reach the endpoint can forge events such as checkout.session.completed or invoice.paid.",
+		Description:  "The handler acts on the posted event (json.loads(request.data), request.json / get_json(), await request.json(), DRF request.data, a FastAPI body parameter, Event.construct_from, construct_event_without_verification) without verifying the Stripe-Signature header on any path — a verification call in a comment, in dead code or in a decorator applied above the route registration does not count — so anyone who can reach the endpoint can forge events such as checkout.session.completed or invoice.paid.",
 		Mitigation:   "Verify every delivery with stripe.Webhook.construct_event(raw_body, request.headers['Stripe-Signature'], endpoint_secret) before using it, and answer 400 when it raises.",
 		MitigationID: MitigationVerified,
 		Vulnerable:   "event = json.loads(request.data)\nif event['type'] == 'checkout.session.completed': fulfil(event)",

@@ -1,0 +1,530 @@
+// Package codekeys finds Stripe keys exposed through Python code: literals
+// that reach the Stripe client, real keys as environment defaults,
+// hard-coded webhook secrets, and keys logged or returned to clients.
+// Raw key literals as such are internal/analyzer/secrets' job; findings
+// here carry the same File/Line/Secret so the engine merges the two.
+package codekeys
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/stripeguard/stripeguard/internal/analyzer"
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/rules"
+	"github.com/stripeguard/stripeguard/internal/source"
+)
+
+// Name is the analyzer name and rule id prefix.
+const Name = "codekeys"
+
+func init() {
+	analyzer.Register(analyzer.Factory{Name: Name, New: func(analyzer.Options) (analyzer.Analyzer, error) {
+		return New(), nil
+	}})
+}
+
+// Analyzer collects gated Python modules; Finish follows values across
+// files (settings modules, config classes).
+type Analyzer struct {
+	col pyast.Collector
+}
+
+// New returns an analyzer for one scan.
+func New() *Analyzer { return &Analyzer{} }
+
+func (*Analyzer) Name() string { return Name }
+
+func (*Analyzer) Wants(f *source.File) bool { return pyast.WantsPython(f) }
+
+// Everything this analyzer reports names Stripe (stripe.api_key, STRIPE_*
+// settings) or holds a live key or webhook secret literal.
+const gateBits = pyast.GateStripe | pyast.GateLiveKey | pyast.GateWhsec
+
+// Gate is the byte prefilter for this analyzer.
+func Gate(data []byte) bool { return pyast.GateBits(data)&gateBits != 0 }
+
+func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) {
+	// Files the webhook analyzer also reads get their warnings from it.
+	a.col.Add(ctx, f, sink, gateBits, pyast.GateStripe|pyast.GateWebhook)
+}
+
+func (a *Analyzer) Finish(ctx context.Context, _ *source.Project, sink finding.Sink) {
+	if ctx.Err() != nil {
+		return
+	}
+	Analyze(pyast.NewProject(a.col.Modules()), sink)
+}
+
+var (
+	apiKeyRE = regexp.MustCompile(`^(sk|rk)_(live|test)_[0-9A-Za-z]{10,}$`)
+	whsecRE  = regexp.MustCompile(`^whsec_[0-9A-Za-z+/=]{10,}$`)
+	// Environment/setting names that hold secret Stripe values.
+	secretNameRE = regexp.MustCompile(`(?i)(stripe.*(secret|api_?key|restricted|whsec|signing|endpoint))|^(stripe_)?(secret_key|api_key|webhook_secret|endpoint_secret|signing_secret)$`)
+	publicNameRE = regexp.MustCompile(`(?i)publishable|public|pk_`)
+)
+
+func isAPIKey(s string) bool { return apiKeyRE.MatchString(s) }
+func isWhsec(s string) bool  { return whsecRE.MatchString(s) }
+
+type analysis struct {
+	p       *pyast.Project
+	sink    finding.Sink
+	emitted map[string]bool
+	config  map[string][]origin // setting name → values (Flask config, classes)
+}
+
+type origin struct {
+	m *pyast.Module
+	n *pyast.Node
+}
+
+// Analyze runs the codekeys rules over a project.
+func Analyze(p *pyast.Project, sink finding.Sink) {
+	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, config: map[string][]origin{}}
+	a.indexConfig()
+	for _, m := range p.Modules {
+		a.module(m)
+	}
+}
+
+func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, msg, ev string, sev finding.Severity, related *finding.Location) {
+	id := r.ID + "\x00" + m.Path + "\x00" + fmt.Sprint(line) + "\x00" + secret + "\x00" + key
+	if a.emitted[id] {
+		return
+	}
+	a.emitted[id] = true
+	f := r.New()
+	f.File, f.Line, f.Secret, f.Key, f.Message, f.Evidence = m.Path, line, secret, key, msg, ev
+	if sev != finding.SeverityUnknown {
+		f.Severity = sev
+	}
+	if related != nil {
+		f.Related = []finding.Location{*related}
+	}
+	a.sink.Finding(f)
+}
+
+func (a *analysis) observe(m *pyast.Module, line int, detail string) {
+	id := "obs\x00" + m.Path + "\x00" + fmt.Sprint(line)
+	if a.emitted[id] {
+		return
+	}
+	a.emitted[id] = true
+	a.sink.Observation(&finding.Observation{Mitigation: MitigationFromEnvironment, State: finding.InPlace, Detail: detail, File: m.Path, Line: line})
+}
+
+// evidence shows the statement with any key literal redacted.
+func evidence(m *pyast.Module, n *pyast.Node, secrets ...string) string {
+	s := strings.TrimSpace(m.Text(pyast.StatementOf(n)))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, finding.Redact(sec))
+		}
+	}
+	s = pyast.RedactKeys(s)
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+func keySeverity(k string) finding.Severity {
+	if strings.Contains(k, "_live_") || strings.HasPrefix(k, "whsec_") {
+		return finding.SeverityUnknown // the rule default
+	}
+	return finding.Medium
+}
+
+// indexConfig collects Flask-style configuration: app.config["K"] = v,
+// config classes (class Config: STRIPE_SECRET_KEY = ...), so that
+// app.config["K"] can be followed to its literal.
+func (a *analysis) indexConfig() {
+	for _, m := range a.p.Modules {
+		for _, c := range m.Classes {
+			for k, v := range c.Attrs {
+				if strings.ToUpper(k) == k {
+					a.config[k] = append(a.config[k], origin{m, v})
+				}
+			}
+		}
+		m.Root.Walk(func(n *pyast.Node) bool {
+			if n.Kind != "assignment" {
+				return true
+			}
+			l := n.Child("left")
+			if l != nil && l.Kind == "subscript" && strings.HasSuffix(m.DottedName(l.Child("value")), "config") {
+				if k, ok := m.StringValue(l.Child("subscript")); ok && n.Child("right") != nil {
+					a.config[k] = append(a.config[k], origin{m, n.Child("right")})
+				}
+			}
+			return true
+		})
+	}
+}
+
+// values resolves an expression to its possible origins, including Flask
+// config look-ups.
+func (a *analysis) values(m *pyast.Module, f *pyast.Func, n *pyast.Node) []pyast.Origin {
+	var out []pyast.Origin
+	for _, o := range a.p.Origins(m, f, n, 4) {
+		on := pyast.Unparen(o.N)
+		if on.Kind == "subscript" && strings.HasSuffix(o.M.DottedName(on.Child("value")), "config") {
+			if k, ok := o.M.StringValue(on.Child("subscript")); ok {
+				for _, c := range a.config[k] {
+					out = append(out, a.p.Origins(c.m, nil, c.n, 3)...)
+				}
+				continue
+			}
+		}
+		if on.Kind == "call" {
+			// app.config.get("K") / config.get("K")
+			if q := o.M.DottedName(on.Child("function")); strings.HasSuffix(q, "config.get") {
+				if k, ok := o.M.StringValue(o.M.Arg(on, 0, "")); ok && len(a.config[k]) > 0 {
+					for _, c := range a.config[k] {
+						out = append(out, a.p.Origins(c.m, nil, c.n, 3)...)
+					}
+				}
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func (a *analysis) module(m *pyast.Module) {
+	m.Root.Walk(func(n *pyast.Node) bool {
+		switch n.Kind {
+		case "assignment":
+			a.assignment(m, n)
+		case "call":
+			a.call(m, n)
+		case "string":
+			a.stringLiteral(m, n)
+			return false
+		case "return_statement":
+			a.returned(m, n)
+		case "raise_statement":
+			a.raised(m, n)
+		}
+		return true
+	})
+}
+
+// stringLiteral reports whsec_ literals used as values (not docstrings).
+func (a *analysis) stringLiteral(m *pyast.Module, n *pyast.Node) {
+	v, ok := m.StringValue(n)
+	if !ok || !isWhsec(v) {
+		return
+	}
+	if p := n.Parent; p != nil && p.Kind == "expression_statement" {
+		return // docstring or bare string
+	}
+	if el, ok := a.envDefaultOf(m, n); ok {
+		a.emit(HardcodedWebhookSecret, m, n.Line, v, "", fmt.Sprintf("Webhook signing secret %s is hard-coded as the default of %s", finding.Redact(v), nameOr(el.Name)), evidence(m, n, v), finding.SeverityUnknown, nil)
+		return
+	}
+	a.emit(HardcodedWebhookSecret, m, n.Line, v, "", fmt.Sprintf("Webhook signing secret %s is hard-coded in the code", finding.Redact(v)), evidence(m, n, v), finding.SeverityUnknown, nil)
+}
+
+func nameOr(s string) string {
+	if s == "" {
+		return "an environment look-up"
+	}
+	return s
+}
+
+// envDefaultOf: n is the default argument of an env look-up.
+func (a *analysis) envDefaultOf(m *pyast.Module, n *pyast.Node) (pyast.EnvLookup, bool) {
+	for p := n.Parent; p != nil && p.Kind != "expression_statement" && p.Kind != "block"; p = p.Parent {
+		if p.Kind == "call" {
+			if el, ok := m.AsEnvLookup(p); ok && el.Default != nil && el.Default.Contains(n) {
+				return el, true
+			}
+			return pyast.EnvLookup{}, false
+		}
+	}
+	return pyast.EnvLookup{}, false
+}
+
+// sink describes where a value is used as the Stripe API key.
+type sinkUse struct {
+	m    *pyast.Module
+	f    *pyast.Func
+	n    *pyast.Node // the value expression
+	what string
+}
+
+func (a *analysis) assignment(m *pyast.Module, n *pyast.Node) {
+	left, right := n.Child("left"), n.Child("right")
+	if left == nil || right == nil {
+		return
+	}
+	d := m.Qualify(m.DottedName(left))
+	if d == "stripe.api_key" || strings.HasPrefix(d, "stripe.") && strings.HasSuffix(d, ".api_key") {
+		a.keySink(sinkUse{m, m.FuncAt(n), right, "stripe.api_key"})
+	}
+}
+
+func (a *analysis) call(m *pyast.Module, n *pyast.Node) {
+	q := m.CallName(n)
+	f := m.FuncAt(n)
+	if el, ok := m.AsEnvLookup(n); ok && el.Default != nil {
+		if v, ok := m.StringValue(el.Default); ok && isAPIKey(v) {
+			a.emit(EnvDefaultKey, m, el.Default.Line, v, "", fmt.Sprintf("%s falls back to the hard-coded key %s", nameOr(el.Name), finding.Redact(v)), evidence(m, n, v), keySeverity(v), nil)
+		}
+	}
+	pos, kw := m.CallArgs(n)
+	if strings.HasSuffix(q, "StripeClient") && len(pos) > 0 {
+		a.keySink(sinkUse{m, f, pos[0], "StripeClient(...)"})
+	}
+	if v, ok := kw["api_key"]; ok && (strings.HasPrefix(q, "stripe") || strings.HasSuffix(q, "StripeClient") || m.ImportsStripe()) {
+		a.keySink(sinkUse{m, f, v, "api_key= of " + m.DottedName(n.Child("function"))})
+	}
+	if isLogCall(q) {
+		for _, arg := range n.Child("arguments").NamedChildren() {
+			a.leak(m, f, arg, KeyLogged, "logged by "+m.DottedName(n.Child("function")))
+		}
+	}
+	if responseCalls[pyast.LastSegment(q)] {
+		for _, arg := range n.Child("arguments").NamedChildren() {
+			a.leak(m, f, arg, KeyInResponse, "returned by "+m.DottedName(n.Child("function")))
+		}
+	}
+}
+
+// keySink follows the value used as the API key back to literals (hard
+// coded) or environment/secret-manager reads (positive evidence).
+func (a *analysis) keySink(s sinkUse) {
+	rel := &finding.Location{File: s.m.Path, Line: s.n.Line, Message: "used as " + s.what}
+	for _, o := range a.values(s.m, s.f, s.n) {
+		on := pyast.Unparen(o.N)
+		if v, ok := o.M.StringValue(on); ok {
+			if isAPIKey(v) {
+				if _, isDef := a.envDefaultOf(o.M, on); isDef {
+					continue // reported as key-in-env-default
+				}
+				r := rel
+				if o.M == s.m && on.Line == s.n.Line {
+					r = nil
+				}
+				a.emit(HardcodedKey, o.M, on.Line, v, "", fmt.Sprintf("Stripe key %s is hard-coded and used as %s (%s:%d)", finding.Redact(v), s.what, s.m.Path, s.n.Line), evidence(o.M, on, v), keySeverity(v), r)
+			}
+			continue
+		}
+		if el, ok := o.M.AsEnvLookup(on); ok {
+			if d, ok := o.M.StringValue(el.Default); ok && isAPIKey(d) {
+				continue
+			}
+			src := "the environment"
+			if el.Settings {
+				src = "configuration"
+			}
+			a.observe(s.m, s.n.Line, fmt.Sprintf("%s is read from %s (%s)", s.what, src, nameOr(el.Name)))
+			continue
+		}
+		// sm.get_secret_value(...)["SecretString"], json.loads(...)[k]…
+		for c := on; c != nil; {
+			if c.Kind == "call" && secretManagerCall(o.M.DottedName(c.Child("function"))) {
+				a.observe(s.m, s.n.Line, s.what+" comes from a secret manager")
+				break
+			}
+			switch c.Kind {
+			case "subscript":
+				c = c.Child("value")
+			case "attribute":
+				c = c.Child("object")
+			case "call":
+				c = c.Child("function")
+			default:
+				c = nil
+			}
+		}
+	}
+}
+
+func secretManagerCall(q string) bool {
+	l := pyast.LastSegment(q)
+	return l == "get_secret_value" || l == "access_secret_version" || l == "get_secret" || l == "read_secret" || l == "read_secret_version"
+}
+
+var logMethods = map[string]bool{"debug": true, "info": true, "warning": true, "warn": true, "error": true,
+	"exception": true, "critical": true, "log": true, "fatal": true}
+
+func isLogCall(q string) bool {
+	switch q {
+	case "print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.write", "click.echo", "rich.print":
+		return true
+	}
+	i := strings.LastIndexByte(q, '.')
+	if i < 0 {
+		return false
+	}
+	recv, meth := strings.ToLower(q[:i]), q[i+1:]
+	return logMethods[meth] && (strings.Contains(recv, "log") || recv == "logging" || strings.HasSuffix(recv, "logger"))
+}
+
+var responseCalls = map[string]bool{"jsonify": true, "JsonResponse": true, "HttpResponse": true, "JSONResponse": true,
+	"PlainTextResponse": true, "make_response": true, "json_response": true, "Response": true, "HTMLResponse": true}
+
+var routeDecorators = map[string]bool{"route": true, "get": true, "post": true, "put": true, "patch": true,
+	"delete": true, "api_route": true, "api_view": true, "view_config": true, "action": true, "csrf_exempt": true}
+
+// isRoute: an HTTP handler (a @property or @lru_cache returning the key is
+// not a response).
+func isRoute(m *pyast.Module, f *pyast.Func) bool {
+	for _, d := range f.Decorators {
+		if d.Kind == "call" {
+			d = d.Child("function")
+		}
+		if routeDecorators[pyast.LastSegment(m.DottedName(d))] {
+			return true
+		}
+	}
+	return f.Class != nil && f.Outer == nil && (f.Name == "get" || f.Name == "post")
+}
+
+// returned: a route handler returning a key in a dict/str/tuple.
+func (a *analysis) returned(m *pyast.Module, n *pyast.Node) {
+	f := m.FuncAt(n)
+	if f == nil || !isRoute(m, f) {
+		return
+	}
+	for _, v := range n.NamedChildren() {
+		if v.Kind == "call" && responseCalls[pyast.LastSegment(m.CallName(v))] {
+			continue // handled at the call
+		}
+		a.leak(m, f, v, KeyInResponse, "returned by "+f.Qual)
+	}
+}
+
+func (a *analysis) raised(m *pyast.Module, n *pyast.Node) {
+	f := m.FuncAt(n)
+	for _, v := range n.NamedChildren() {
+		if v.Kind == "call" {
+			for _, arg := range v.Child("arguments").NamedChildren() {
+				a.leak(m, f, arg, KeyLogged, "put into the message of "+m.DottedName(v.Child("function")))
+			}
+		}
+	}
+}
+
+// leak reports key-valued expressions inside a logged or returned value.
+func (a *analysis) leak(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rules.Rule, how string) {
+	arg.Walk(func(x *pyast.Node) bool {
+		// print(os.environ["STRIPE_SECRET_KEY"]) logs the key directly.
+		// (A short slice around it was cut off above: the walk is top-down.)
+		if el, ok := m.AsEnvLookup(x); ok && el.Name != "" && secretNameRE.MatchString(el.Name) && !publicNameRE.MatchString(el.Name) {
+			a.emit(r, m, x.Line, "", f2(f)+":"+m.Text(x), fmt.Sprintf("%s (read from %s) is %s", m.Text(x), el.Name, how), evidence(m, x), finding.SeverityUnknown, nil)
+			return false
+		}
+		switch x.Kind {
+		case "call":
+			// len(key), hash(key), mask(key)…: not the key itself.
+			switch pyast.LastSegment(m.DottedName(x.Child("function"))) {
+			case "len", "bool", "type", "isinstance", "hash", "mask", "redact", "sha256", "md5", "id":
+				return false
+			}
+			return true
+		case "comparison_operator", "not_operator", "boolean_operator":
+			return false
+		case "subscript":
+			if short, ok := shortSlice(m, x); ok {
+				return !short
+			}
+			return true
+		case "identifier", "attribute":
+			if x.Kind == "identifier" && x.Parent != nil && x.Parent.Kind == "attribute" {
+				return true
+			}
+			if x.Parent != nil && x.Parent.Kind == "call" && x.Field == "function" {
+				return true
+			}
+			if x.Parent != nil && x.Parent.Kind == "keyword_argument" && x.Field == "name" {
+				return false
+			}
+			if what, ok := a.isKey(m, f, x); ok {
+				a.emit(r, m, x.Line, "", f2(f)+":"+m.Text(x), fmt.Sprintf("%s (%s) is %s", m.Text(x), what, how), evidence(m, x), finding.SeverityUnknown, nil)
+				return false
+			}
+			return x.Kind == "attribute"
+		}
+		return true
+	})
+}
+
+func f2(f *pyast.Func) string {
+	if f == nil {
+		return ""
+	}
+	return f.Qual
+}
+
+// shortSlice: key[:N] with N ≤ 8 or key[-N:] with N ≤ 8 shows only a
+// prefix/suffix; ok is false when the subscript is not a slice.
+func shortSlice(m *pyast.Module, x *pyast.Node) (short, ok bool) {
+	s := x.Child("subscript")
+	if s == nil || s.Kind != "slice" {
+		return false, false
+	}
+	parts := strings.Split(m.Text(s), ":")
+	if len(parts) < 2 {
+		return false, true
+	}
+	lo, hi := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
+	atoi := func(t string) (int, bool) {
+		var v int
+		_, err := fmt.Sscan(t, &v)
+		return v, err == nil
+	}
+	switch {
+	case lo == "" && hi != "":
+		v, ok := atoi(hi)
+		return ok && v >= 0 && v <= 8, true
+	case hi == "" && lo != "":
+		v, ok := atoi(lo)
+		return ok && v < 0 && v >= -8, true
+	}
+	return false, true
+}
+
+// isKey decides whether an expression holds a secret Stripe value.
+func (a *analysis) isKey(m *pyast.Module, f *pyast.Func, x *pyast.Node) (string, bool) {
+	d := m.Qualify(m.DottedName(x))
+	if d == "" {
+		return "", false
+	}
+	if d == "stripe.api_key" || strings.HasPrefix(d, "stripe.") && strings.HasSuffix(d, "api_key") {
+		return "the Stripe secret key", true
+	}
+	for _, o := range a.values(m, f, x) {
+		on := pyast.Unparen(o.N)
+		if v, ok := o.M.StringValue(on); ok {
+			if isAPIKey(v) || isWhsec(v) {
+				return "holds " + finding.Redact(v), true
+			}
+			continue
+		}
+		if el, ok := o.M.AsEnvLookup(on); ok {
+			if el.Name != "" && secretNameRE.MatchString(el.Name) && !publicNameRE.MatchString(el.Name) {
+				return "read from " + el.Name, true
+			}
+			continue
+		}
+		if od := o.M.Qualify(o.M.DottedName(on)); od == "stripe.api_key" {
+			return "copied from stripe.api_key", true
+		} else if od != "" && o.Param == "" && strings.Contains(od, ".") {
+			last := pyast.LastSegment(od)
+			if secretNameRE.MatchString(last) && !publicNameRE.MatchString(last) && strings.ToUpper(last) == last {
+				return "the setting " + last, true
+			}
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,126 @@
+package codekeys
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/pyast/expect"
+	"github.com/stripeguard/stripeguard/internal/source"
+)
+
+func TestFixtures(t *testing.T) {
+	apps, err := filepath.Glob("testdata/*_app")
+	if err != nil || len(apps) == 0 {
+		t.Fatalf("no fixture apps: %v", err)
+	}
+	total := map[string]*expect.Score{}
+	for _, app := range apps {
+		t.Run(filepath.Base(app), func(t *testing.T) {
+			fx, err := expect.Load(app, "codekeys/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c finding.Collector
+			Analyze(fx.Project, &c)
+			scores, clean := expect.Compare(fx, c.Findings, "codekeys/")
+			for _, o := range expect.MissingObservations(fx, c.Observations) {
+				t.Errorf("missing observation %s", o)
+			}
+			for _, v := range clean {
+				t.Errorf("finding in a clean function: %s", v)
+			}
+			for r, s := range scores {
+				for _, m := range s.Missed {
+					t.Errorf("missed %s", m)
+				}
+				for _, x := range s.Extra {
+					t.Errorf("unexpected %s", x)
+				}
+				if total[r] == nil {
+					total[r] = &expect.Score{Rule: r}
+				}
+				total[r].TP += s.TP
+				total[r].FP += s.FP
+				total[r].FN += s.FN
+			}
+			for _, f := range c.Findings {
+				// Never a full secret in what reporters see.
+				for _, s := range []string{f.Message, f.Evidence} {
+					if pyast.RedactKeys(s) != s {
+						t.Errorf("%s:%d %s shows a full key: %q", f.File, f.Line, f.RuleID, s)
+					}
+				}
+				literal := strings.HasPrefix(f.RuleID, "codekeys/hardcoded") || f.RuleID == EnvDefaultKey.ID
+				if literal != (f.Secret != "") {
+					t.Errorf("%s:%d %s: Secret set=%v", f.File, f.Line, f.RuleID, f.Secret != "")
+				}
+				// The engine merges with the raw-key finding on (File,
+				// Line, Secret): the key must sit on that very line.
+				if f.Secret != "" {
+					src, err := os.ReadFile(filepath.Join(app, f.File))
+					if err != nil {
+						t.Fatal(err)
+					}
+					lines := strings.Split(string(src), "\n")
+					if f.Line < 1 || f.Line > len(lines) || !strings.Contains(lines[f.Line-1], f.Secret) {
+						t.Errorf("%s:%d %s: the key is not on that line", f.File, f.Line, f.RuleID)
+					}
+				}
+			}
+		})
+	}
+	t.Logf("\n%s", expect.Table(total))
+	for _, r := range Rules {
+		if total[r.ID] == nil || total[r.ID].TP == 0 {
+			t.Errorf("rule %s has no true positive in the fixtures", r.ID)
+		}
+	}
+}
+
+func TestRulesDocumented(t *testing.T) {
+	for _, r := range Rules {
+		if r.Vulnerable == "" || r.Fixed == "" || r.MitigationID == "" {
+			t.Errorf("%s lacks an example or mitigation id", r.ID)
+		}
+	}
+}
+
+func TestAnalyzerPlumbing(t *testing.T) {
+	a := New()
+	var sink finding.Collector
+	ctx := context.Background()
+	key := "sk_live_" + "abcdefghijklmnopqrstuvwx"
+	files := map[string]string{
+		"settings.py": "API_KEY = '" + key + "'\n",
+		"app.py":      "import stripe\nfrom settings import API_KEY\nstripe.api_key = API_KEY\n",
+		"other.py":    "print('unrelated')\n",
+		"notes.txt":   "import stripe\n",
+		// Binary: warned about here only when the webhook analyzer, which
+		// reads every file naming Stripe, does not read it.
+		"bin.py":  "k = '" + key + "'\x00",
+		"bin2.py": "import stripe\x00",
+	}
+	for rel, src := range files {
+		f := &source.File{Rel: rel, Data: []byte(src)}
+		if a.Wants(f) {
+			a.File(ctx, f, &sink)
+		}
+	}
+	a.Finish(ctx, &source.Project{}, &sink)
+	if len(sink.Findings) != 1 {
+		t.Fatalf("findings = %d, want 1", len(sink.Findings))
+	}
+	f := sink.Findings[0]
+	if f.RuleID != HardcodedKey.ID || f.File != "settings.py" || f.Line != 1 || f.Secret != key ||
+		len(f.Related) != 1 || f.Related[0].File != "app.py" || f.Related[0].Line != 3 {
+		t.Errorf("finding = %+v", f)
+	}
+	if len(sink.Warnings) != 1 || sink.Warnings[0].Kind != finding.WarnBinary || sink.Warnings[0].File != "bin.py" {
+		t.Errorf("warnings = %+v", sink.Warnings)
+	}
+}

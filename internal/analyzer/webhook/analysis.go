@@ -1,0 +1,548 @@
+package webhook
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/rules"
+)
+
+// Depth of interprocedural following (helper → helper → …). Real apps put
+// verification one or two calls below the view; 4 leaves margin while
+// bounding work on large projects.
+const callDepth = 4
+
+type analysis struct {
+	p        *pyast.Project
+	sink     finding.Sink
+	emitted  map[string]bool
+	observed map[string]bool
+	memo     map[*pyast.Func]int8 // 1 in progress, 2 verifies
+	noUpTo   map[*pyast.Func]int  // does not verify within this depth
+	handRoll map[*pyast.Func]bool
+	count    int // findings emitted, to tell whether a handler is clean
+}
+
+// Analyze runs the webhook-forgery rules over a project.
+func Analyze(p *pyast.Project, sink finding.Sink) {
+	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, observed: map[string]bool{},
+		memo: map[*pyast.Func]int8{}, noUpTo: map[*pyast.Func]int{}, handRoll: map[*pyast.Func]bool{}}
+	a.handRolledChecks()
+	a.verifyCallChecks()
+	a.headerChecks()
+	for _, h := range a.findHandlers() {
+		a.checkHandler(h)
+	}
+}
+
+func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, key, msg, evidence string, related ...finding.Location) {
+	id := r.ID + "\x00" + m.Path + "\x00" + fmt.Sprint(line)
+	if a.emitted[id] {
+		return
+	}
+	a.emitted[id] = true
+	a.count++
+	f := r.New()
+	f.File, f.Line, f.Key, f.Message, f.Evidence = m.Path, line, key, msg, evidence
+	f.Related = related
+	a.sink.Finding(f)
+}
+
+func (a *analysis) observe(mit string, m *pyast.Module, line int, detail string) {
+	id := mit + "\x00" + m.Path + "\x00" + fmt.Sprint(line)
+	if a.observed[id] {
+		return
+	}
+	a.observed[id] = true
+	a.sink.Observation(&finding.Observation{Mitigation: mit, State: finding.InPlace, Detail: detail, File: m.Path, Line: line})
+}
+
+// evidence quotes the first line of the statement, keys masked.
+func evidence(m *pyast.Module, n *pyast.Node) string {
+	s := pyast.RedactKeys(strings.TrimSpace(m.Text(pyast.StatementOf(n))))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+// walkOwn visits f's body without descending into nested defs and classes.
+func walkOwn(f *pyast.Func, fn func(*pyast.Node) bool) {
+	f.Body().Walk(func(n *pyast.Node) bool {
+		if n.Kind == "function_definition" || n.Kind == "class_definition" {
+			return false
+		}
+		return fn(n)
+	})
+}
+
+// ---- recognising Stripe verification ----
+
+// verifyKind names the Stripe verification a call performs, "" if none.
+func (a *analysis) verifyKind(m *pyast.Module, f *pyast.Func, call *pyast.Node) string {
+	fn := pyast.Unparen(call.Child("function"))
+	if fn == nil {
+		return ""
+	}
+	var method string
+	var recv *pyast.Node
+	switch fn.Kind {
+	case "identifier":
+		method = m.Text(fn)
+		q := m.Qualify(method)
+		if !strings.HasPrefix(q, "stripe.") {
+			return ""
+		}
+		method = pyast.LastSegment(q)
+	case "attribute":
+		method = m.Text(fn.Child("attribute"))
+		recv = fn.Child("object")
+	default:
+		return ""
+	}
+	switch method {
+	case "construct_event", "verify_header", "parse_event_notification", "parse_thin_event":
+	default:
+		return ""
+	}
+	if recv == nil {
+		return method
+	}
+	// A project class with a construct_event method is not Stripe's,
+	// whatever it is called; verifies() follows it instead.
+	if a.p.ResolveCall(m, f, call) != nil {
+		return ""
+	}
+	for _, o := range a.p.Origins(m, f, recv, 3) {
+		on := pyast.Unparen(o.N)
+		if on.Kind == "call" {
+			if strings.HasSuffix(o.M.CallName(on), "StripeClient") {
+				return "client." + method
+			}
+			continue
+		}
+		q := o.M.Qualify(o.M.DottedName(on))
+		if strings.HasSuffix(q, "StripeClient") {
+			return "client." + method
+		}
+		if strings.HasSuffix(q, "Webhook") || strings.HasSuffix(q, "WebhookSignature") ||
+			strings.HasPrefix(q, "stripe.") && strings.Contains(strings.ToLower(q), "webhook") {
+			return method
+		}
+	}
+	return ""
+}
+
+// directVerifies lists the live Stripe verification calls in f's own body.
+func (a *analysis) directVerifies(f *pyast.Func) []*pyast.Node {
+	var out []*pyast.Node
+	m := f.Module
+	walkOwn(f, func(n *pyast.Node) bool {
+		if n.Kind == "call" && a.verifyKind(m, f, n) != "" && !m.Dead(n, f.Node) {
+			out = append(out, n)
+		}
+		return true
+	})
+	return out
+}
+
+// verifies reports whether calling f verifies a signature, directly, by
+// hand, or through helpers, decorators and FastAPI dependencies.
+func (a *analysis) verifies(f *pyast.Func, depth int) bool {
+	if f == nil || depth < 0 {
+		return false
+	}
+	switch a.memo[f] {
+	case 1:
+		return false // recursion
+	case 2:
+		return true
+	}
+	if d, ok := a.noUpTo[f]; ok && depth <= d {
+		return false
+	}
+	a.memo[f] = 1
+	ok := len(a.directVerifies(f)) > 0 || a.handRoll[f]
+	if !ok {
+		ok = len(a.verifyingCalls(f, depth)) > 0
+	}
+	if !ok {
+		// A decorator factory's inner wrapper verifies.
+		for _, g := range f.Module.Funcs {
+			if g.Outer == f && a.verifies(g, depth-1) {
+				ok = true
+				break
+			}
+		}
+	}
+	if ok {
+		a.memo[f] = 2
+		return true
+	}
+	// "No" holds for this depth and less; asked with more depth left (from
+	// a caller nearer the handler) it is computed again.
+	delete(a.memo, f)
+	if d, seen := a.noUpTo[f]; !seen || depth > d {
+		a.noUpTo[f] = depth
+	}
+	return false
+}
+
+// verifyingCalls are the live calls in f's body that verify: Stripe calls
+// and calls of project functions that verify.
+func (a *analysis) verifyingCalls(f *pyast.Func, depth int) []*pyast.Node {
+	var out []*pyast.Node
+	m := f.Module
+	walkOwn(f, func(n *pyast.Node) bool {
+		if n.Kind != "call" || m.Dead(n, f.Node) {
+			return true
+		}
+		if a.verifyKind(m, f, n) != "" {
+			out = append(out, n)
+			return true
+		}
+		if g := a.p.ResolveCall(m, f, n); g != nil && g != f && a.verifies(g, depth-1) {
+			out = append(out, n)
+		}
+		return true
+	})
+	return out
+}
+
+// wrapperVerifies: a decorator applied below the route (so it wraps the
+// registered view) or a FastAPI dependency verifies.
+func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
+	f, m := h.f, h.f.Module
+	for i, d := range f.Decorators {
+		if h.routeDeco >= 0 && i <= h.routeDeco {
+			continue
+		}
+		name := m.DottedName(d)
+		if d.Kind == "call" {
+			name = m.DottedName(d.Child("function"))
+		}
+		if g := a.resolveName(m, f, name); g != nil && a.verifies(g, callDepth) {
+			return true, "decorator @" + name
+		}
+	}
+	// Depends(dep) in parameters or in the route decorator.
+	var found string
+	check := func(n *pyast.Node) {
+		n.Walk(func(x *pyast.Node) bool {
+			if found != "" {
+				return false
+			}
+			if x.Kind == "call" {
+				if l := pyast.LastSegment(m.DottedName(x.Child("function"))); l == "Depends" || l == "Security" {
+					if dep := m.Arg(x, 0, "dependency"); dep != nil {
+						if g := a.resolveName(m, f, m.DottedName(dep)); g != nil && a.verifies(g, callDepth) {
+							found = "dependency " + m.Text(dep)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	if ps := f.Node.Child("parameters"); ps != nil {
+		check(ps)
+	}
+	for _, d := range f.Decorators {
+		check(d)
+	}
+	return found != "", found
+}
+
+func (a *analysis) resolveName(m *pyast.Module, f *pyast.Func, name string) *pyast.Func {
+	if name == "" {
+		return nil
+	}
+	if g := m.ByName[name]; g != nil {
+		return g
+	}
+	if f != nil && f.Class != nil && strings.HasPrefix(name, "self.") {
+		return f.Class.Methods[strings.TrimPrefix(name, "self.")]
+	}
+	return a.p.LookupFunc(m.Qualify(name))
+}
+
+// ---- request data ----
+
+var requestNames = map[string]bool{"request": true, "req": true}
+
+// requestRooted reports whether an expression reads the incoming request.
+func (a *analysis) requestRooted(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
+	t := m.Text(n)
+	if strings.HasPrefix(t, "self.request.") || strings.HasPrefix(t, "self.request[") {
+		return true
+	}
+	r := pyast.Root(n)
+	if r == nil || r.Kind != "identifier" {
+		return false
+	}
+	name := m.Text(r)
+	if requestNames[name] {
+		return true
+	}
+	if f == nil {
+		return false
+	}
+	for _, p := range f.Params {
+		if p.Name != name {
+			continue
+		}
+		if p.Annotation != nil && strings.Contains(m.Text(p.Annotation), "Request") {
+			return true
+		}
+		if name == "event" && (f.Name == "lambda_handler" || len(f.Params) == 2 && f.Params[1].Name == "context") {
+			return strings.Contains(t, "body")
+		}
+	}
+	return false
+}
+
+// fromRequest follows n through assignments and parameters and reports
+// whether it may come from the request.
+func (a *analysis) fromRequest(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
+	for _, o := range a.p.Origins(m, f, n, callDepth) {
+		if a.requestRooted(o.M, o.F, o.N) {
+			return true
+		}
+		if on := pyast.Unparen(o.N); on.Kind == "await" || on.Kind == "call" {
+			inner := on
+			if on.Kind == "await" {
+				if c := on.NamedChildren(); len(c) > 0 {
+					inner = c[0]
+				}
+			}
+			if a.requestRooted(o.M, o.F, inner) {
+				return true
+			}
+			// decode()/get_data() chains on a name that came from the request.
+			if inner.Kind == "call" {
+				if fn := inner.Child("function"); fn != nil && fn.Kind == "attribute" {
+					if obj := fn.Child("object"); obj != nil && obj != n && (obj.Kind == "identifier" || obj.Kind == "attribute") {
+						if a.fromRequest(o.M, o.F, obj) {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// isDRF: request.data is DRF's parsed body here, not Flask's raw bytes.
+// A helper in a module that uses DRF gets DRF requests.
+func isDRF(f *pyast.Func) bool {
+	if f == nil {
+		return false
+	}
+	if f.Class != nil && isDRFClass(f.Class) {
+		return true
+	}
+	for _, q := range f.Module.Imports {
+		if strings.HasPrefix(q, "rest_framework") {
+			return true
+		}
+	}
+	for _, d := range f.Decorators {
+		if strings.Contains(f.Module.Text(d), "api_view") {
+			return true
+		}
+	}
+	return false
+}
+
+// source is a place where the posted payload is taken as an event without
+// verification.
+type src struct {
+	m       *pyast.Module
+	f       *pyast.Func
+	n       *pyast.Node
+	anchor  *pyast.Node // the node in the handler that leads to it
+	desc    string
+	varName string // the local it is assigned to, if any
+}
+
+var jsonModules = map[string]bool{"json": true, "orjson": true, "ujson": true, "simplejson": true, "rapidjson": true}
+
+// asSource classifies n as an unverified event source.
+func (a *analysis) asSource(m *pyast.Module, f *pyast.Func, n *pyast.Node) string {
+	switch n.Kind {
+	case "call":
+		q := m.CallName(n)
+		last := pyast.LastSegment(q)
+		switch {
+		case last == "loads" && (jsonModules[strings.TrimSuffix(q, ".loads")] || q == "loads"):
+			if arg := m.Arg(n, 0, "s"); arg != nil && a.fromRequest(m, f, arg) {
+				return "json.loads of the request body"
+			}
+		case last == "construct_from" && (strings.Contains(q, "Event") || strings.HasPrefix(q, "stripe")):
+			return "stripe.Event.construct_from on posted data"
+		case last == "construct_event_without_verification":
+			return "construct_event_without_verification"
+		case last == "convert_to_stripe_object":
+			return "convert_to_stripe_object on posted data"
+		case last == "get_json" || last == "json":
+			fn := n.Child("function")
+			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, f, fn.Child("object")) {
+				if last == "json" {
+					if n.Parent != nil && n.Parent.Kind == "await" {
+						return "await request.json()"
+					}
+					return ""
+				}
+				return "request.get_json()"
+			}
+		case last == "parse_obj" || last == "model_validate":
+			if arg := m.Arg(n, 0, ""); arg != nil && a.fromRequest(m, f, arg) {
+				return "model parsed from the request body"
+			}
+		}
+	case "attribute":
+		attr := m.Text(n.Child("attribute"))
+		if n.Parent != nil && n.Parent.Kind == "call" && n.Field == "function" {
+			return ""
+		}
+		if (attr == "json" || (attr == "data" && isDRF(f))) && a.requestRooted(m, f, n.Child("object")) {
+			if attr == "data" {
+				return "DRF request.data"
+			}
+			return "request.json"
+		}
+	}
+	return ""
+}
+
+// sources lists unverified payload reads in h and in the helpers it calls
+// (helpers that verify are skipped: what they parse is checked).
+func (a *analysis) sources(h *pyast.Func) []src {
+	var out []src
+	seen := map[*pyast.Func]bool{}
+	var visit func(f *pyast.Func, anchor *pyast.Node, depth int)
+	visit = func(f *pyast.Func, anchor *pyast.Node, depth int) {
+		if seen[f] || depth < 0 {
+			return
+		}
+		seen[f] = true
+		m := f.Module
+		var inVerify []*pyast.Node
+		walkOwn(f, func(n *pyast.Node) bool {
+			if n.Kind == "call" && a.verifyKind(m, f, n) != "" {
+				inVerify = append(inVerify, n)
+			}
+			return true
+		})
+		walkOwn(f, func(n *pyast.Node) bool {
+			if m.Dead(n, f.Node) {
+				return false
+			}
+			for _, v := range inVerify {
+				if v.Contains(n) && v != n {
+					return true
+				}
+			}
+			if d := a.asSource(m, f, n); d != "" {
+				anc := anchor
+				if anc == nil {
+					anc = n
+				}
+				s := src{m: m, f: f, n: n, anchor: anc, desc: d}
+				if st := pyast.StatementOf(n); st.Kind == "expression_statement" {
+					if as := st.NamedChildren(); len(as) == 1 && as[0].Kind == "assignment" && as[0].Child("right").Contains(n) {
+						s.varName = m.DottedName(as[0].Child("left"))
+					}
+				}
+				out = append(out, s)
+				return false
+			}
+			if n.Kind == "call" && depth > 0 {
+				if g := a.p.ResolveCall(m, f, n); g != nil && !a.verifies(g, callDepth) {
+					anc := anchor
+					if anc == nil {
+						anc = n
+					}
+					visit(g, anc, depth-1)
+				}
+			}
+			return true
+		})
+	}
+	out = append(out, a.bodyParams(h)...)
+	visit(h, nil, 3)
+	// FastAPI dependencies run before the handler and hand it the event.
+	for _, dep := range a.dependencies(h) {
+		if !a.verifies(dep.f, callDepth) {
+			visit(dep.f, dep.at, 2)
+		}
+	}
+	return out
+}
+
+type dependency struct {
+	f  *pyast.Func
+	at *pyast.Node
+}
+
+// dependencies resolves Depends(x)/Security(x) in f's parameters.
+func (a *analysis) dependencies(f *pyast.Func) []dependency {
+	var out []dependency
+	m := f.Module
+	ps := f.Node.Child("parameters")
+	if ps == nil {
+		return nil
+	}
+	ps.Walk(func(x *pyast.Node) bool {
+		if x.Kind == "call" {
+			if l := pyast.LastSegment(m.DottedName(x.Child("function"))); l == "Depends" || l == "Security" {
+				if dep := m.Arg(x, 0, "dependency"); dep != nil {
+					if g := a.resolveName(m, f, m.DottedName(dep)); g != nil {
+						out = append(out, dependency{g, x})
+					}
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// bodyParams: FastAPI fills a parameter annotated dict / a model from the
+// parsed JSON body, which is the event taken on trust.
+func (a *analysis) bodyParams(f *pyast.Func) []src {
+	m := f.Module
+	fastapi := false
+	for _, d := range f.Decorators {
+		if d.Kind == "call" {
+			switch pyast.LastSegment(m.DottedName(d.Child("function"))) {
+			case "post", "put", "patch", "api_route":
+				fastapi = true
+			}
+		}
+	}
+	if !fastapi {
+		return nil
+	}
+	var out []src
+	for _, p := range f.Params {
+		if p.Annotation == nil {
+			continue
+		}
+		if p.Default != nil && pyast.Unparen(p.Default).Kind == "call" {
+			continue // Depends(...), Header(...), Query(...)
+		}
+		ann := m.Text(p.Annotation)
+		if ann == "dict" || strings.HasPrefix(ann, "Dict") || strings.HasPrefix(ann, "dict[") || ann == "Any" ||
+			strings.Contains(ann, "Event") && !strings.Contains(ann, "Request") {
+			out = append(out, src{m: m, f: f, n: p.Node, anchor: p.Node, desc: "body parsed into parameter " + p.Name, varName: p.Name})
+		}
+	}
+	return out
+}

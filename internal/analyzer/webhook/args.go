@@ -1,0 +1,387 @@
+package webhook
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/pyast"
+)
+
+// maxTolerance is the largest replay window (seconds) not reported: Stripe
+// uses 300 s; an hour still bounds replays, more is effectively none.
+const maxTolerance = 3600
+
+// forEachVerifyCall visits every live Stripe verification call.
+func (a *analysis) forEachVerifyCall(fn func(m *pyast.Module, f *pyast.Func, call *pyast.Node, kind string)) {
+	for _, m := range a.p.Modules {
+		for _, f := range m.Funcs {
+			for _, c := range a.directVerifies(f) {
+				fn(m, f, c, a.verifyKind(m, f, c))
+			}
+		}
+	}
+}
+
+// verifyCallChecks checks the arguments of every verification call
+// (wherever it is: handler, helper, decorator, dependency) and the try
+// around it.
+func (a *analysis) verifyCallChecks() {
+	// The try around any verification, also a helper call that verifies
+	// further down (lenient wrappers around a strict helper).
+	for _, m := range a.p.Modules {
+		for _, f := range m.Funcs {
+			sites := a.verifyingCalls(f, callDepth)
+			if len(sites) == 0 {
+				continue
+			}
+			srcs := a.sources(f)
+			for _, c := range sites {
+				a.checkFailure(m, f, c, srcs)
+			}
+		}
+	}
+	a.forEachVerifyCall(func(m *pyast.Module, f *pyast.Func, call *pyast.Node, kind string) {
+		a.checkSecret(m, f, call)
+		a.checkTolerance(m, f, call, kind)
+		a.checkPayload(m, f, call)
+	})
+}
+
+func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node) {
+	arg := m.Arg(call, 2, "secret")
+	if arg == nil {
+		return
+	}
+	clean := true
+	if d := m.Qualify(m.DottedName(arg)); d == "stripe.api_key" || strings.HasSuffix(d, ".api_key") || strings.Contains(d, ".") && wrongName(pyast.LastSegment(d)) {
+		a.emit(WrongSecretKind, m, arg.Line, d, fmt.Sprintf("The webhook signing secret is %s, an API key, not the endpoint's whsec_ secret", d), evidence(m, arg))
+		return
+	}
+	for _, o := range a.p.Origins(m, f, arg, callDepth) {
+		n := pyast.Unparen(o.N)
+		om := o.M
+		if o.Param != "" {
+			continue
+		}
+		if v, ok := om.StringValue(n); ok {
+			switch {
+			case v == "":
+				clean = false
+				a.emit(EmptySecret, om, n.Line, "", "The webhook signing secret is an empty string: stripe-python then accepts events signed by anyone", evidence(om, n))
+			case strings.HasPrefix(v, "whsec_"):
+				// Hard-coded, but the right kind: codekeys reports it.
+			default:
+				clean = false
+				a.emit(WrongSecretKind, om, n.Line, "", fmt.Sprintf("The webhook signing secret is %s, not a whsec_ signing secret", describeLiteral(v)), evidence(om, n))
+			}
+			continue
+		}
+		if el, ok := om.AsEnvLookup(n); ok {
+			if el.HasDefault {
+				if d, ok := om.StringValue(el.Default); ok {
+					switch {
+					case d == "":
+						clean = false
+						a.emit(EmptySecret, om, n.Line, el.Name, fmt.Sprintf("The webhook signing secret %s defaults to an empty string when unset; stripe-python then accepts events signed by anyone", nameOr(el.Name)), evidence(om, n))
+						continue
+					case !strings.HasPrefix(d, "whsec_"):
+						clean = false
+						a.emit(WrongSecretKind, om, n.Line, el.Name, fmt.Sprintf("The webhook signing secret %s defaults to %s, not a whsec_ signing secret", nameOr(el.Name), describeLiteral(d)), evidence(om, n))
+						continue
+					}
+				}
+			}
+			if wrongName(el.Name) {
+				clean = false
+				a.emit(WrongSecretKind, om, n.Line, el.Name, fmt.Sprintf("The webhook signing secret is read from %s, which names an API key, not the endpoint's whsec_ secret", el.Name), evidence(om, n))
+				continue
+			}
+			continue
+		}
+		if a.requestRooted(om, o.F, n) {
+			clean = false
+			a.emit(SecretFromRequest, om, n.Line, "", "The webhook signing secret is taken from the request itself, so the sender chooses the key", evidence(om, n))
+			continue
+		}
+		d := om.Qualify(om.DottedName(n))
+		if d == "stripe.api_key" || strings.HasSuffix(d, ".api_key") || wrongName(pyast.LastSegment(d)) {
+			clean = false
+			a.emit(WrongSecretKind, om, n.Line, d, fmt.Sprintf("The webhook signing secret is %s, an API key, not the endpoint's whsec_ secret", d), evidence(om, n))
+		}
+	}
+	if clean {
+		a.observe(MitigationSecret, m, call.Line, "signing secret passed to "+m.DottedName(call.Child("function"))+" comes from configuration")
+	}
+}
+
+func nameOr(n string) string {
+	if n == "" {
+		return "look-up"
+	}
+	return n
+}
+
+// wrongName: a setting or variable name that designates an API key.
+func wrongName(name string) bool {
+	u := strings.ToUpper(name)
+	if u == "" || strings.Contains(u, "WEBHOOK") || strings.Contains(u, "WHSEC") || strings.Contains(u, "SIGNING") || strings.Contains(u, "ENDPOINT") || strings.Contains(u, "HOOK") {
+		return false
+	}
+	return strings.Contains(u, "SECRET_KEY") || strings.Contains(u, "API_KEY") || strings.Contains(u, "PUBLISHABLE") || strings.Contains(u, "PUBLIC_KEY") || u == "SECRET_KEY"
+}
+
+func describeLiteral(v string) string {
+	for _, p := range []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "pk_test_"} {
+		if strings.HasPrefix(v, p) {
+			return "a " + p[:3] + " API key (" + finding.Redact(v) + ")"
+		}
+	}
+	return "a literal that is not a whsec_ signing secret"
+}
+
+func (a *analysis) checkTolerance(m *pyast.Module, f *pyast.Func, call *pyast.Node, kind string) {
+	arg := m.Arg(call, 3, "tolerance")
+	if arg == nil {
+		if kind == "verify_header" {
+			a.emit(ReplayWindowDisabled, m, call.Line, "", "WebhookSignature.verify_header is called without a tolerance; its default is None, so the timestamp is never checked and deliveries can be replayed", evidence(m, call))
+			return
+		}
+		a.observe(MitigationReplayWindow, m, call.Line, m.DottedName(call.Child("function"))+" keeps the default 300 s tolerance")
+		return
+	}
+	for _, o := range a.p.Origins(m, f, arg, callDepth) {
+		n := pyast.Unparen(o.N)
+		if n.Kind == "none" {
+			a.emit(ReplayWindowDisabled, o.M, n.Line, "", "tolerance=None disables the timestamp check, so captured deliveries can be replayed", evidence(o.M, n))
+			return
+		}
+		if v, ok := o.M.IntValue(n); ok {
+			switch {
+			case v == 0:
+				a.emit(ReplayWindowDisabled, o.M, n.Line, "", "tolerance=0 is falsy, so stripe-python skips the timestamp check and deliveries can be replayed", evidence(o.M, n))
+				return
+			case v > maxTolerance:
+				a.emit(ReplayWindowDisabled, o.M, n.Line, "", fmt.Sprintf("tolerance=%d s accepts deliveries replayed long after they were signed", v), evidence(o.M, n))
+				return
+			}
+		}
+		if n.Kind == "false" {
+			a.emit(ReplayWindowDisabled, o.M, n.Line, "", "tolerance=False disables the timestamp check", evidence(o.M, n))
+			return
+		}
+	}
+	a.observe(MitigationReplayWindow, m, call.Line, "verification passes an explicit tolerance")
+}
+
+func (a *analysis) checkPayload(m *pyast.Module, f *pyast.Func, call *pyast.Node) {
+	arg := m.Arg(call, 0, "payload")
+	if arg == nil {
+		return
+	}
+	for _, o := range a.p.Origins(m, f, arg, callDepth) {
+		if why := a.notRaw(o); why != "" {
+			a.emit(BodyNotRaw, o.M, o.N.Line, "", "The payload passed to signature verification is "+why+", not the raw request bytes, so signatures of real deliveries do not match", evidence(o.M, o.N))
+			return
+		}
+	}
+	a.observe(MitigationRawBody, m, call.Line, "verification receives the raw request body")
+}
+
+// notRaw explains why an expression is not the raw request body, or "".
+func (a *analysis) notRaw(o pyast.Origin) string {
+	m, n := o.M, pyast.Unparen(o.N)
+	switch n.Kind {
+	case "dictionary":
+		return "a dict"
+	case "call":
+		q := m.CallName(n)
+		switch pyast.LastSegment(q) {
+		case "dumps":
+			return "re-serialised JSON (" + q + ")"
+		case "str", "repr":
+			if q == "str" || q == "repr" {
+				return q + "(...) of the request"
+			}
+		case "loads":
+			return "parsed JSON"
+		case "get_json":
+			return "request.get_json() (parsed JSON)"
+		case "body", "read", "text", "json", "data":
+			fn := n.Child("function")
+			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, o.F, fn.Child("object")) {
+				if n.Parent == nil || n.Parent.Kind != "await" {
+					return m.Text(n) + " without await (a coroutine)"
+				}
+			}
+		}
+		if d := a.asSource(m, o.F, n); d != "" {
+			return d
+		}
+	case "attribute":
+		attr := m.Text(n.Child("attribute"))
+		if !a.requestRooted(m, o.F, n.Child("object")) {
+			return ""
+		}
+		switch {
+		case attr == "json":
+			return "request.json (parsed JSON)"
+		case attr == "data" && isDRF(o.F):
+			return "DRF request.data (parsed JSON)"
+		case attr == "POST" || attr == "form":
+			return "form data"
+		}
+	case "await":
+		if c := n.NamedChildren(); len(c) > 0 && c[0].Kind == "call" {
+			if fn := c[0].Child("function"); fn != nil && fn.Kind == "attribute" && m.Text(fn.Child("attribute")) == "json" {
+				return "await request.json() (parsed JSON)"
+			}
+		}
+	}
+	return ""
+}
+
+// headerChecks: request.META["HTTP_STRIPE_SIGNATURE"] raises KeyError.
+func (a *analysis) headerChecks() {
+	for _, m := range a.p.Modules {
+		m.Root.Walk(func(n *pyast.Node) bool {
+			if n.Kind != "subscript" {
+				return true
+			}
+			v := pyast.LastSegment(m.DottedName(n.Child("value")))
+			if v != "META" && v != "headers" && v != "environ" {
+				return true
+			}
+			key, ok := m.StringValue(n.Child("subscript"))
+			if !ok {
+				return true
+			}
+			k := strings.ToLower(key)
+			if k != "http_stripe_signature" && k != "stripe-signature" && k != "stripe_signature" {
+				return true
+			}
+			// An assignment target is a write (tests building requests).
+			if n.Field == "left" {
+				return true
+			}
+			if f := m.FuncAt(n); f != nil && m.Dead(n, f.Node) {
+				return true
+			}
+			a.emit(HeaderNoDefault, m, n.Line, key, fmt.Sprintf("%s raises KeyError when the Stripe-Signature header is missing, answering 500 instead of 400", m.Text(n)), evidence(m, n))
+			return true
+		})
+	}
+}
+
+// handRolledChecks finds HMAC verification written by hand in modules that
+// deal with Stripe. A function that only computes the HMAC is a signing
+// helper; the function that compares its result is the verifier judged.
+func (a *analysis) handRolledChecks() {
+	signers := map[*pyast.Func]bool{}
+	type cand struct {
+		f             *pyast.Func
+		mac           *pyast.Node
+		compareDigest bool
+	}
+	var cands []cand
+	for _, m := range a.p.Modules {
+		// A vendored copy of stripe-python is the reference, not the app.
+		if m.Name == "stripe" || strings.HasPrefix(m.Name, "stripe.") || strings.Contains(m.Path, "/stripe/") {
+			continue
+		}
+		low := strings.ToLower(string(m.Src))
+		if !strings.Contains(low, "stripe") {
+			continue
+		}
+		for _, f := range m.Funcs {
+			var mac *pyast.Node
+			compareDigest, compares := false, false
+			walkOwn(f, func(n *pyast.Node) bool {
+				switch n.Kind {
+				case "call":
+					switch m.CallName(n) {
+					case "hmac.new", "hmac.HMAC", "hmac.digest":
+						if mac == nil {
+							mac = n
+						}
+					case "hmac.compare_digest", "secrets.compare_digest":
+						compareDigest = true
+					}
+				case "comparison_operator":
+					compares = true
+				}
+				return true
+			})
+			switch {
+			case mac != nil && !compares && !compareDigest:
+				signers[f] = true
+			case mac != nil || compareDigest || compares:
+				cands = append(cands, cand{f, mac, compareDigest})
+			}
+		}
+	}
+	for _, c := range cands {
+		f, m := c.f, c.f.Module
+		if c.mac == nil {
+			// compare_digest over a signing helper's result.
+			uses := false
+			walkOwn(f, func(n *pyast.Node) bool {
+				if n.Kind == "call" && signers[a.p.ResolveCall(m, f, n)] {
+					uses = true
+					if c.mac == nil {
+						c.mac = n
+					}
+				}
+				return true
+			})
+			if !uses {
+				continue
+			}
+		}
+		a.handRoll[f] = true
+		var bad *pyast.Node
+		timeCheck := false
+		walkOwn(f, func(n *pyast.Node) bool {
+			if n.Kind != "comparison_operator" {
+				return true
+			}
+			t := strings.ToLower(m.Text(n))
+			if strings.Contains(t, "time") || strings.Contains(t, "now") || strings.Contains(t, "tolerance") {
+				timeCheck = true
+			}
+			kids := n.NamedChildren()
+			if len(kids) != 2 {
+				return true
+			}
+			op := strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start]))
+			if op != "==" && op != "!=" && op != "in" && op != "not in" {
+				return true
+			}
+			for _, side := range kids {
+				for _, o := range a.p.Origins(m, f, side, 2) {
+					on := pyast.Unparen(o.N)
+					ot := o.M.Text(on)
+					isMac := strings.Contains(ot, "digest(") || strings.Contains(ot, "hmac.")
+					on.Walk(func(x *pyast.Node) bool {
+						if x.Kind == "call" && signers[a.p.ResolveCall(o.M, o.F, x)] {
+							isMac = true
+						}
+						return !isMac
+					})
+					if isMac && bad == nil {
+						bad = n
+					}
+				}
+			}
+			return true
+		})
+		switch {
+		case bad != nil:
+			a.emit(HandRolled, m, bad.Line, f.Qual, fmt.Sprintf("%s verifies the Stripe signature by hand and compares it with %q, which is not constant time", f.Qual, "=="), evidence(m, bad))
+		case !timeCheck:
+			a.emit(HandRolled, m, c.mac.Line, f.Qual, fmt.Sprintf("%s verifies the Stripe signature by hand without checking the timestamp, so deliveries can be replayed", f.Qual), evidence(m, c.mac))
+		case c.compareDigest:
+			a.observe(MitigationVerified, m, c.mac.Line, f.Qual+" verifies by hand with hmac.compare_digest and a timestamp check")
+		}
+	}
+}

@@ -1,0 +1,3 @@
+import os
+
+STRIPE_WEBHOOK_SECRET = os.environ["STRIPE_WEBHOOK_SECRET"]
