@@ -212,10 +212,7 @@ type state struct {
 	st    stats
 }
 
-var (
-	errTotal   = errors.New("decompressed-size budget exhausted")
-	errMembers = errors.New("member-count budget exhausted")
-)
+var errTotal = errors.New("decompressed-size budget exhausted")
 
 func (s *state) stopped() bool { return s.st.TotalHit || s.st.MembersHit }
 
@@ -432,7 +429,8 @@ func (s *state) tar(rel string, tr *tar.Reader, counted bool, depth int) {
 			}
 			return
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA && h.Typeflag != tar.TypeGNUSparse {
+		// '\x00' is the pre-POSIX regular-file flag (tar.TypeRegA, deprecated).
+		if h.Typeflag != tar.TypeReg && h.Typeflag != '\x00' && h.Typeflag != tar.TypeGNUSparse {
 			continue
 		}
 		if !s.count() {

@@ -289,7 +289,6 @@ func TestPycAgainstCPython(t *testing.T) {
 		if err := os.WriteFile(srcPath, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		pycPath := srcPath + "c"
 		if out, err := exec.Command(py, "-m", "py_compile", srcPath).CombinedOutput(); err != nil {
 			t.Fatalf("py_compile %s: %v %s", name, err, out)
 		}
@@ -298,7 +297,7 @@ func TestPycAgainstCPython(t *testing.T) {
 		if len(matches) != 1 {
 			t.Fatalf("no pyc for %s", name)
 		}
-		pycPath = matches[0]
+		pycPath := matches[0]
 		data, err := os.ReadFile(pycPath)
 		if err != nil {
 			t.Fatal(err)
