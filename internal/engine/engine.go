@@ -150,6 +150,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		Target:       opt.Root,
 		Warnings:     sink.Warnings,
 		Observations: sink.Observations,
+		Packages:     sink.Packages,
 		Analyzers:    names,
 		ShowSecrets:  opt.ShowSecrets,
 	}

@@ -9,6 +9,13 @@ type Collector struct {
 	Findings     []*Finding
 	Observations []*Observation
 	Warnings     []*Warning
+	Packages     []*Package
+}
+
+func (c *Collector) Package(p *Package) {
+	c.mu.Lock()
+	c.Packages = append(c.Packages, p)
+	c.mu.Unlock()
 }
 
 func (c *Collector) Finding(f *Finding) {

@@ -279,6 +279,12 @@ type Observation struct {
 	Line       int             `json:"line,omitempty"`
 }
 
+// PackageSink is implemented by sinks that keep an inventory of the packages
+// an audit saw (for SBOM output); analyzers type-assert their Sink to it.
+type PackageSink interface {
+	Package(*Package)
+}
+
 // Sink receives an analyzer's results. Implementations must be safe for
 // concurrent use: file analyzers run in parallel.
 type Sink interface {

@@ -36,6 +36,9 @@ type Report struct {
 	Findings     []*finding.Finding
 	Warnings     []*finding.Warning
 	Observations []*finding.Observation
+	// Packages is the dependency inventory (name, best-known version and
+	// where it came from), for SBOM formats; sorted by Finalize.
+	Packages []*finding.Package
 	// Analyzers lists the analyzers that ran, for "not checked" states.
 	Analyzers []string
 	// Checklist is each threat's mitigation checklist, in finding.Threats
@@ -107,6 +110,13 @@ func (r *Report) Finalize() {
 		return a.Detail < b.Detail
 	})
 	sort.Strings(r.Analyzers)
+	sort.SliceStable(r.Packages, func(i, j int) bool {
+		a, b := r.Packages[i], r.Packages[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Version < b.Version
+	})
 	ran := map[string]bool{}
 	for _, a := range r.Analyzers {
 		ran[a] = true

@@ -75,6 +75,13 @@ func sortReqs(rs []pydeps.Requirement) {
 	})
 }
 
+// inventory records a package for SBOM output when the sink keeps one.
+func (au *audit) inventory(p *finding.Package) {
+	if ps, ok := au.sink.(finding.PackageSink); ok {
+		ps.Package(p)
+	}
+}
+
 // checkPackage picks the best-known versions of one package and matches them.
 func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 	var installed, locked, ranges, direct []pydeps.Requirement
@@ -108,6 +115,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 		}
 		for _, v := range order {
 			locs := byVer[v]
+			au.inventory(&finding.Package{Name: name, Version: locs[0].Version, Ecosystem: "PyPI", Source: sourceVerb(locs[0])})
 			au.checked++
 			m := au.db.Check(name, locs[0].Version)
 			if len(m.Vulns) == 0 {
@@ -129,6 +137,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 				Message: fmt.Sprintf("%s: specifier %q is not PEP 440; its range was not audited", r.RawName, r.Specifier)})
 			continue
 		}
+		au.inventory(&finding.Package{Name: name, Specifier: r.Specifier, Ecosystem: "PyPI", Source: sourceVerb(r)})
 		au.checked++
 		m := au.db.Admits(name, ss)
 		if len(m.Vulns) == 0 {

@@ -179,6 +179,25 @@ func Build(r *report.Report) *BOM {
 	}
 	comps := map[string]*Component{}
 	vulns := map[string]*Vulnerability{}
+	// The inventory lists every package the audit saw; findings then add
+	// locations and vulnerabilities.
+	for _, p := range r.Packages {
+		if p.Name == "" || (p.Ecosystem != "" && p.Ecosystem != "PyPI") {
+			continue
+		}
+		ref := Purl(p.Name, p.Version)
+		if comps[ref] != nil {
+			continue
+		}
+		c := &Component{Type: "library", BOMRef: ref, Name: p.Name, Version: p.Version, Purl: ref}
+		if p.Source != "" {
+			c.Properties = append(c.Properties, Property{Name: "stripeguard:source", Value: p.Source})
+		}
+		if p.Version == "" && p.Specifier != "" {
+			c.Properties = append(c.Properties, Property{Name: "stripeguard:specifier", Value: p.Specifier})
+		}
+		comps[ref] = c
+	}
 	for _, f := range r.Findings {
 		p := f.Package
 		if p == nil || p.Name == "" || (p.Ecosystem != "" && p.Ecosystem != "PyPI") {

@@ -128,3 +128,24 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
+
+// An SBOM lists every package the audit saw, not only vulnerable ones.
+func TestInventoryWithoutFindings(t *testing.T) {
+	r := &report.Report{Tool: report.Tool{Name: "stripeguard", Version: "t"}, Target: "app",
+		Packages: []*finding.Package{
+			{Name: "stripe", Version: "9.1.0", Ecosystem: "PyPI", Source: "installed"},
+			{Name: "flask", Specifier: ">=2", Ecosystem: "PyPI", Source: "requirements"},
+			{Name: "left-pad", Version: "1.0", Ecosystem: "npm"},
+		}}
+	bom := Build(r)
+	if len(bom.Components) != 2 || len(bom.Vulnerabilities) != 0 {
+		t.Fatalf("components %+v vulns %+v", bom.Components, bom.Vulnerabilities)
+	}
+	refs := map[string]bool{}
+	for _, c := range bom.Components {
+		refs[c.Purl] = true
+	}
+	if !refs["pkg:pypi/stripe@9.1.0"] || !refs["pkg:pypi/flask"] {
+		t.Errorf("purls %v", refs)
+	}
+}
