@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // listFlag is a repeatable flag that also splits on commas.
@@ -20,16 +21,22 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// usageWriters remembers where -h prints each flag set's usage. The flag
+// package calls Usage for -h and for bad flags alike; only -h should print
+// it (a bad flag gets the one-line error every command promises).
+var usageWriters sync.Map // *flag.FlagSet -> func()
+
 // newFlagSet makes a FlagSet that reports errors instead of exiting.
 func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	usageWriters.Store(fs, func() {
 		fmt.Fprintf(w, "Usage: stripeguard %s\n\nFlags:\n", usage)
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
-	}
+	})
 	return fs
 }
 
@@ -39,7 +46,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp { // Parse has already printed the usage
+			if err == flag.ErrHelp {
+				if p, ok := usageWriters.Load(fs); ok {
+					p.(func())()
+				}
 				return nil, errHelp
 			}
 			return nil, err

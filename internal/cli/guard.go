@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -63,26 +62,24 @@ type guardSecondsFlag struct {
 
 func (t *guardSecondsFlag) String() string { return t.d.String() }
 func (t *guardSecondsFlag) Set(v string) error {
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		t.d = time.Duration(n) * time.Second
-	} else if d, err := time.ParseDuration(v); err == nil {
-		t.d = d
-	} else {
-		return fmt.Errorf("want seconds or a duration like 300s, got %q", v)
+	d, err := guard.ParseSeconds(v)
+	if err != nil {
+		return err
 	}
-	if t.d < 0 {
-		return errors.New("must not be negative")
-	}
-	t.set = true
+	t.d, t.set = d, true
 	return nil
 }
 
 func runGuard(args []string, std Stdio) int {
 	fs := flag.NewFlagSet("guard", flag.ContinueOnError)
-	fs.SetOutput(std.Err)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), guardUsage)
+	fs.SetOutput(io.Discard)
+	// Usage only on -h; a bad flag gets the usual one-line error.
+	fs.Usage = func() {}
+	printUsage := func() {
+		fmt.Fprint(std.Err, guardUsage)
+		fs.SetOutput(std.Err)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	var (
 		secrets, cidrs guardListFlag
@@ -100,7 +97,7 @@ func runGuard(args []string, std Stdio) int {
 	redisURL := fs.String("redis-url", "", "share the dedupe store between replicas: redis://host:port/db (default: in memory)")
 	redisPrefix := fs.String("redis-prefix", "stripeguard:evt:", "Redis key prefix")
 	retention := fs.Duration("dedupe-retention", guard.DefaultRetention, "how long delivered event ids are remembered")
-	maxEvents := fs.Int("max-events", 1_000_000, "in-memory store capacity (ids older than tolerance+skew are forgotten first when full; 503 if none can be)")
+	maxEvents := fs.Int("max-events", 1_000_000, "in-memory store capacity, ~150 MB per million (when full, ids older than tolerance+skew are forgotten first; 503 if none can be)")
 	upTimeout := fs.Duration("upstream-timeout", guard.DefaultUpstreamTimeout, "upstream response timeout (502 after)")
 	readTimeout := fs.Duration("read-timeout", 15*time.Second, "time to read a whole request (slow clients)")
 	readHeaderTimeout := fs.Duration("read-header-timeout", 5*time.Second, "time to read request headers")
@@ -110,9 +107,10 @@ func runGuard(args []string, std Stdio) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage()
 			return ExitOK
 		}
-		return ExitError
+		return Fail(std, err)
 	}
 	if fs.NArg() > 0 {
 		return Fail(std, fmt.Errorf("guard: unexpected argument %q", fs.Arg(0)))
@@ -134,29 +132,17 @@ func runGuard(args []string, std Stdio) int {
 	if *upstream == "" {
 		return Fail(std, errors.New("guard: --upstream is required"))
 	}
-	var prefixes []netip.Prefix
-	for _, c := range cidrs {
-		for _, s := range strings.Split(c, ",") {
-			s = strings.TrimSpace(s)
-			if s == "" {
-				continue
-			}
-			if !strings.Contains(s, "/") {
-				if a, err := netip.ParseAddr(s); err == nil {
-					s = netip.PrefixFrom(a, a.BitLen()).String()
-				}
-			}
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				return Fail(std, fmt.Errorf("--allow-cidr: %w", err))
-			}
-			prefixes = append(prefixes, p.Masked())
-		}
+	prefixes, err := guard.ParseCIDRs(cidrs)
+	if err != nil {
+		return Fail(std, err)
 	}
 	src := guard.SecretSource{Flags: secrets, File: *secretFile, Env: "STRIPE_WEBHOOK_SECRET"}
 	list, err := src.Load()
 	if err != nil {
 		return Fail(std, err)
+	}
+	if len(secrets) > 0 {
+		logger.Warn("secrets given with --secret are visible in the process list; prefer --secret-file or STRIPE_WEBHOOK_SECRET")
 	}
 	vopt := webhooksig.Options{Tolerance: tol.d, FutureSkew: skew.d}
 	if tol.set && tol.d == 0 {
@@ -172,6 +158,7 @@ func runGuard(args []string, std Stdio) int {
 	}
 	var store guard.Store
 	if *redisURL != "" {
+		guard.RouteRedisLogs(logger)
 		rs, err := guard.NewRedisStore(*redisURL, *redisPrefix)
 		if err != nil {
 			return Fail(std, err)
