@@ -69,6 +69,7 @@ type fileState struct {
 	firstLive, firstSecret int // 1-based lines, 0 = none
 	sawSkLive, sawRk       int
 	logged                 int
+	loggedWhere            string
 }
 
 // File scans one file.
@@ -142,8 +143,14 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 			continue
 		}
 		a.emit(sink, f, kind, m, spans, &lx, ruleFor(m.Cred))
-		if kind == filekind.Log && m.Cred.Secret() && st.logged == 0 {
-			st.logged = line
+		if m.Cred.Secret() && st.logged == 0 {
+			// A key in a log, or in a notebook cell's saved output, was
+			// printed by the code that produced it.
+			if kind == filekind.Log {
+				st.logged, st.loggedWhere = line, "a Stripe secret was written to a log file"
+			} else if c, ok := cellAt(spans, m.Start); ok && kind == filekind.Notebook && c.Output {
+				st.logged, st.loggedWhere = line, fmt.Sprintf("a Stripe secret was printed in the output of notebook cell %d", c.Cell)
+			}
 		}
 	}
 	a.fileLevel(sink, f, envLike, envIgnored, &st)
@@ -207,7 +214,7 @@ func (a *Analyzer) fileLevel(sink finding.Sink, f *source.File, envLike, envIgno
 	}
 	if st.logged > 0 {
 		sink.Observation(&finding.Observation{Mitigation: MitigationNotLogged, State: finding.Missing,
-			Detail: "a Stripe secret was written to a log file", File: f.Rel, Line: st.logged})
+			Detail: st.loggedWhere, File: f.Rel, Line: st.logged})
 	}
 }
 

@@ -375,3 +375,22 @@ func TestBase64InLog(t *testing.T) {
 	}
 	checkFinding(t, f)
 }
+
+// A key in a notebook cell's saved output was printed: the "never logged"
+// control is missing, as for a log file.
+func TestNotebookOutputMarksLogged(t *testing.T) {
+	key := "sk_" + "live_" + "Zq8Lr3Xv9TpW2mKc7NbY4HdF"
+	nb := `{"cells": [{"cell_type": "code", "source": ["print(stripe.api_key)"], "outputs": [{"output_type": "stream", "text": ["` + key + `\n"]}]}], "nbformat": 4}`
+	a := New(analyzer.Options{})
+	var c finding.Collector
+	a.File(context.Background(), &source.File{Rel: "n.ipynb", Data: []byte(nb), Ignored: true}, &c)
+	found := false
+	for _, o := range c.Observations {
+		if o.Mitigation == MitigationNotLogged && o.State == finding.Missing && strings.Contains(o.Detail, "notebook cell 1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("observations %+v", c.Observations)
+	}
+}

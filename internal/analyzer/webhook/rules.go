@@ -20,10 +20,10 @@ const (
 func init() {
 	mitigation.Register(
 		&mitigation.Mitigation{ID: MitigationVerified, Threat: finding.WebhookForgery, Title: "Every webhook handler verifies the Stripe-Signature (construct_event / verify_header) before acting", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
-		&mitigation.Mitigation{ID: MitigationSecret, Threat: finding.WebhookForgery, Title: "The signing secret is a whsec_ value from the environment or a secret manager, never empty", CheckedBy: []string{"webhook", "probe"}},
-		&mitigation.Mitigation{ID: MitigationReplayWindow, Threat: finding.WebhookForgery, Title: "Stale signatures are rejected (tolerance kept at 300 s)", CheckedBy: []string{"webhook", "probe"}},
-		&mitigation.Mitigation{ID: MitigationRawBody, Threat: finding.WebhookForgery, Title: "The raw request bytes are verified, not a re-serialised body", CheckedBy: []string{"webhook"}},
-		&mitigation.Mitigation{ID: MitigationFailsClosed, Threat: finding.WebhookForgery, Title: "A failed verification stops processing and answers 4xx", CheckedBy: []string{"webhook", "probe"}},
+		&mitigation.Mitigation{ID: MitigationSecret, Threat: finding.WebhookForgery, Title: "The signing secret is a whsec_ value from the environment or a secret manager, never empty", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
+		&mitigation.Mitigation{ID: MitigationReplayWindow, Threat: finding.WebhookForgery, Title: "Stale signatures are rejected (tolerance kept at 300 s)", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
+		&mitigation.Mitigation{ID: MitigationRawBody, Threat: finding.WebhookForgery, Title: "The raw request bytes are verified, not a re-serialised body", CheckedBy: []string{"webhook"}, NeedsEvidence: true},
+		&mitigation.Mitigation{ID: MitigationFailsClosed, Threat: finding.WebhookForgery, Title: "A failed verification stops processing and answers 4xx", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
 	)
 	rules.Register(Rules...)
 }
