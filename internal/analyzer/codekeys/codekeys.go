@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
+	"github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/rules"
@@ -67,8 +68,10 @@ var (
 	publicNameRE = regexp.MustCompile(`(?i)publishable|public|pk_`)
 )
 
-func isAPIKey(s string) bool { return apiKeyRE.MatchString(s) }
-func isWhsec(s string) bool  { return whsecRE.MatchString(s) }
+// Placeholders ("sk_live_XXXX…") and Stripe's documentation keys are not
+// keys: the secrets analyzer's classifier decides, so both agree.
+func isAPIKey(s string) bool { return apiKeyRE.MatchString(s) && secrets.IsRealKey(s) }
+func isWhsec(s string) bool  { return whsecRE.MatchString(s) && secrets.IsRealKey(s) }
 
 type analysis struct {
 	p       *pyast.Project

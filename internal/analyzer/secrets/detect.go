@@ -337,3 +337,12 @@ func isAlnum(c byte) bool {
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
+
+// IsRealKey reports whether s, taken whole, is a Stripe credential of a real
+// format that is neither a placeholder nor one of Stripe's documentation
+// keys. Other analyzers (Python code analysis) use it so that the whole tool
+// agrees on what counts as a key.
+func IsRealKey(s string) bool {
+	ms := Scan([]byte(s), false)
+	return len(ms) == 1 && ms[0].Start == 0 && ms[0].End == len(s) && ms[0].Placeholder == "" && !ms[0].DocKey
+}

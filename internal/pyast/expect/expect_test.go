@@ -1,8 +1,10 @@
 package expect
 
 import (
+	"github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
@@ -45,5 +47,20 @@ func TestLoadAndCompare(t *testing.T) {
 	obs := []*finding.Observation{{Mitigation: "m.one", State: finding.InPlace, File: "a.py", Line: 1}}
 	if m := MissingObservations(fx, obs); len(m) != 0 {
 		t.Errorf("missing observations = %v", m)
+	}
+}
+
+func TestMaterialize(t *testing.T) {
+	src := []byte("a = \"sk_live_FAKEFAKEFAKE0000000000000001\"\nb = 'whsec_FAKEFAKEFAKE00000000000002'\nc = 'sk_live_FAKEFAKEFAKE0000000000000001'\n")
+	out := strings.Split(string(Materialize(src)), "\n")
+	if len(out) != 4 {
+		t.Fatalf("lines changed: %q", out)
+	}
+	a, b, c := out[0][5:5+8+24], out[1][5:5+6+32], out[2][5:5+8+24]
+	if !secrets.IsRealKey(a) || !secrets.IsRealKey(b) {
+		t.Errorf("templates must become real-format keys: %q %q", a, b)
+	}
+	if a != c {
+		t.Error("the same template must give the same key")
 	}
 }
