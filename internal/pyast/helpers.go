@@ -143,7 +143,7 @@ func (m *Module) Dead(n *Node, stop *Node) bool {
 				}
 			}
 		}
-		if p.Kind == "if_statement" && c.Field == "consequence" {
+		if p.Kind == "if_statement" && c.FieldIs("consequence") {
 			cond := strings.TrimSpace(m.Text(p.Child("condition")))
 			if cond == "False" || cond == "0" || cond == "None" {
 				return true

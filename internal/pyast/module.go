@@ -266,7 +266,7 @@ func (m *Module) addImport(n *Node) {
 			mod = m.absolute(mod)
 		}
 		for _, c := range n.Children {
-			if c.Field != "name" {
+			if !c.FieldIs("name") {
 				continue
 			}
 			switch c.Kind {

@@ -141,14 +141,24 @@ var (
 	kindOnce  sync.Once
 	kindNames []string
 	fieldName []string
+	// dropKind marks named nodes no analysis reads: comments (a
+	// verification call in a comment must not count anyway) and the quote
+	// tokens around strings (string content is kept). Dropping them trims
+	// what kept modules cost.
+	dropKind []bool
 )
 
 func names() {
 	kindOnce.Do(func() {
 		n := lang.NodeKindCount()
 		kindNames = make([]string, n)
+		dropKind = make([]bool, n)
 		for i := uint32(0); i < n; i++ {
 			kindNames[i] = lang.NodeKindForId(uint16(i))
+			switch kindNames[i] {
+			case "comment", "string_start", "string_end":
+				dropKind[i] = true
+			}
 		}
 		f := lang.FieldCount()
 		fieldName = make([]string, f+1)
@@ -197,7 +207,7 @@ func build(flat []C.sg_node) *Node {
 	keep := make([]int32, len(flat)) // flat index → node index, -1 dropped
 	n := 0
 	for i := range flat {
-		if i == 0 || flat[i].named != 0 || flat[i].err != 0 {
+		if i == 0 || flat[i].err != 0 || (flat[i].named != 0 && !(int(flat[i].sym) < len(dropKind) && dropKind[flat[i].sym])) {
 			keep[i] = int32(n)
 			n++
 		} else {
@@ -246,12 +256,12 @@ func build(flat []C.sg_node) *Node {
 			nd.Kind = "ERROR"
 		}
 		if int(f.field) < len(fieldName) {
-			nd.Field = fieldName[f.field]
+			nd.field = uint16(f.field)
 		}
 		nd.Named = f.named != 0
 		nd.Err = f.err != 0
-		nd.Start, nd.End = int(f.start), int(f.end)
-		nd.Line, nd.Col = int(f.row)+1, int(f.col)
+		nd.Start, nd.End = int32(f.start), int32(f.end)
+		nd.Line, nd.Col = int(f.row)+1, int32(f.col)
 		if p := parent[k]; p >= 0 {
 			pn := &nodes[p]
 			nd.Parent = pn

@@ -36,7 +36,7 @@ func TestFlattenMatchesBindings(t *testing.T) {
 		}
 		var got []string
 		root.Walk(func(n *Node) bool {
-			got = append(got, n.Kind+"|"+n.Field+"|"+itoa(n.Start)+"-"+itoa(n.End)+"|"+itoa(n.Line))
+			got = append(got, n.Kind+"|"+n.FieldName()+"|"+itoa(int(n.Start))+"-"+itoa(int(n.End))+"|"+itoa(n.Line))
 			return true
 		})
 
@@ -54,8 +54,10 @@ func TestFlattenMatchesBindings(t *testing.T) {
 			if n.IsError() {
 				kind = "ERROR"
 			}
-			// build keeps named nodes and error/missing ones only.
-			if n.IsNamed() || n.IsError() || n.IsMissing() || n.Parent() == nil {
+			// build keeps named nodes (but comments and string quotes)
+			// and error/missing ones only.
+			dropped := kind == "comment" || kind == "string_start" || kind == "string_end"
+			if (n.IsNamed() && !dropped) || n.IsError() || n.IsMissing() || n.Parent() == nil {
 				want = append(want, kind+"|"+c.FieldName()+"|"+itoa(int(n.StartByte()))+"-"+itoa(int(n.EndByte()))+"|"+itoa(int(n.StartPosition().Row)+1))
 			}
 			if c.GotoFirstChild() {

@@ -446,10 +446,10 @@ func (a *analysis) leak(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rule
 			if x.Kind == "identifier" && x.Parent != nil && x.Parent.Kind == "attribute" {
 				return true
 			}
-			if x.Parent != nil && x.Parent.Kind == "call" && x.Field == "function" {
+			if x.Parent != nil && x.Parent.Kind == "call" && x.FieldIs("function") {
 				return true
 			}
-			if x.Parent != nil && x.Parent.Kind == "keyword_argument" && x.Field == "name" {
+			if x.Parent != nil && x.Parent.Kind == "keyword_argument" && x.FieldIs("name") {
 				return false
 			}
 			if what, ok := a.isKey(m, f, x); ok {

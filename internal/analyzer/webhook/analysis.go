@@ -408,7 +408,7 @@ func (a *analysis) asSource(m *pyast.Module, f *pyast.Func, n *pyast.Node) strin
 		}
 	case "attribute":
 		attr := m.Text(n.Child("attribute"))
-		if n.Parent != nil && n.Parent.Kind == "call" && n.Field == "function" {
+		if n.Parent != nil && n.Parent.Kind == "call" && n.FieldIs("function") {
 			return ""
 		}
 		if (attr == "json" || (attr == "data" && isDRF(f))) && a.requestRooted(m, f, n.Child("object")) {

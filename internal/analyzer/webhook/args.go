@@ -261,7 +261,7 @@ func (a *analysis) headerChecks() {
 				return true
 			}
 			// An assignment target is a write (tests building requests).
-			if n.Field == "left" {
+			if n.FieldIs("left") {
 				return true
 			}
 			if f := m.FuncAt(n); f != nil && m.Dead(n, f.Node) {

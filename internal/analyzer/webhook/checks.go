@@ -142,10 +142,10 @@ func (a *analysis) refetchOnly(f *pyast.Func, srcs []src) bool {
 		}
 		ok := true
 		walkOwn(f, func(n *pyast.Node) bool {
-			if n.Kind != "identifier" || m.Text(n) != s.varName || n.Field == "left" && n.Parent.Kind == "assignment" {
+			if n.Kind != "identifier" || m.Text(n) != s.varName || n.FieldIs("left") && n.Parent.Kind == "assignment" {
 				return true
 			}
-			if n.Parent != nil && n.Parent.Kind == "attribute" && n.Field == "attribute" {
+			if n.Parent != nil && n.Parent.Kind == "attribute" && n.FieldIs("attribute") {
 				return true
 			}
 			if !idUse(m, n) {
@@ -167,12 +167,12 @@ func idUse(m *pyast.Module, n *pyast.Node) bool {
 	for c := n; c.Parent != nil; {
 		p := c.Parent
 		switch {
-		case p.Kind == "subscript" && c.Field == "value":
+		case p.Kind == "subscript" && c.FieldIs("value"):
 			last, _ = m.StringValue(p.Child("subscript"))
 			c = p
 			continue
-		case p.Kind == "attribute" && c.Field == "object":
-			if m.Text(p.Child("attribute")) == "get" && p.Parent != nil && p.Parent.Kind == "call" && p.Field == "function" {
+		case p.Kind == "attribute" && c.FieldIs("object"):
+			if m.Text(p.Child("attribute")) == "get" && p.Parent != nil && p.Parent.Kind == "call" && p.FieldIs("function") {
 				last, _ = m.StringValue(m.Arg(p.Parent, 0, ""))
 				c = p.Parent
 				continue
@@ -219,7 +219,7 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 			if p == nil || p.Kind != "if_statement" && p.Kind != "elif_clause" && p.Kind != "else_clause" {
 				continue
 			}
-			if c.Field == "condition" {
+			if c.FieldIs("condition") {
 				// if not verify(...): abort(400) — the check always runs.
 				break
 			}
@@ -253,7 +253,7 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		}
 		hit := false
 		for _, ch := range n.Children {
-			if ch.Field == "condition" || rejects(m, branchBlock(ch)) {
+			if ch.FieldIs("condition") || rejects(m, branchBlock(ch)) {
 				continue // a branch that answers 4xx only logs the payload
 			}
 			for _, s := range local {
@@ -298,7 +298,7 @@ func (a *analysis) otherPathsTerminate(m *pyast.Module, ifn, branch *pyast.Node)
 		}
 		var blk *pyast.Node
 		switch {
-		case ch.Field == "consequence":
+		case ch.FieldIs("consequence"):
 			blk = ch
 		case ch.Kind == "elif_clause":
 			blk = ch.Child("consequence")
