@@ -329,6 +329,14 @@ func post(r *report.Report, fs []*finding.Finding, opt Options, proj *source.Pro
 	lines := &lineCache{root: proj.Root, files: map[string][][]byte{}}
 	var kept []*finding.Finding
 	for _, f := range fs {
+		// Line-level findings (a requirement, a file mode) point at the
+		// start of their line: every located finding carries a column.
+		if f.Line > 0 && f.Column == 0 {
+			f.Column = 1
+		}
+		if f.Line > 0 && f.EndLine == 0 {
+			f.EndLine = f.Line
+		}
 		if opt.Config.Disabled[f.RuleID] {
 			r.Suppressed++
 			continue

@@ -1,6 +1,7 @@
 package pyast
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -262,4 +263,36 @@ func (s *Source) Arg(call *Node, i int, name string) *Node {
 		return pos[i]
 	}
 	return nil
+}
+
+// Column returns the 1-based byte column of needle on a 1-based line, or of
+// the line's first non-blank byte when needle is "" or absent there; 0 when
+// the line does not exist. Analyzers that decide on statements use it to
+// give findings the column every finding carries.
+func (s *Source) Column(line int, needle string) int {
+	if line < 1 {
+		return 0
+	}
+	src := s.Src
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(src, '\n')
+		if i < 0 {
+			return 0
+		}
+		src = src[i+1:]
+	}
+	if i := bytes.IndexByte(src, '\n'); i >= 0 {
+		src = src[:i]
+	}
+	if needle != "" {
+		if i := bytes.Index(src, []byte(needle)); i >= 0 {
+			return i + 1
+		}
+	}
+	for i, c := range src {
+		if c != ' ' && c != '\t' {
+			return i + 1
+		}
+	}
+	return 1
 }

@@ -404,3 +404,17 @@ func TestGateBitsMatchesContains(t *testing.T) {
 		}
 	}
 }
+
+func TestColumn(t *testing.T) {
+	s := &Source{Src: []byte("import stripe\n\n    stripe.api_key = KEY\n\tx = 1")}
+	cases := []struct {
+		line   int
+		needle string
+		want   int
+	}{{1, "", 1}, {1, "stripe", 8}, {3, "", 5}, {3, "KEY", 22}, {3, "absent", 5}, {4, "", 2}, {2, "", 1}, {9, "", 0}, {0, "", 0}}
+	for _, c := range cases {
+		if got := s.Column(c.line, c.needle); got != c.want {
+			t.Errorf("Column(%d, %q) = %d, want %d", c.line, c.needle, got, c.want)
+		}
+	}
+}

@@ -102,6 +102,7 @@ func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, m
 	a.emitted[id] = true
 	f := r.New()
 	f.File, f.Line, f.Secret, f.Key, f.Message, f.Evidence = m.Path, line, secret, key, msg, ev
+	f.Column, f.EndLine = m.Column(line, secret), line
 	if sev != finding.SeverityUnknown {
 		f.Severity = sev
 	}

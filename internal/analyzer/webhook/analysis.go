@@ -46,6 +46,7 @@ func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, key, msg, evid
 	a.count++
 	f := r.New()
 	f.File, f.Line, f.Key, f.Message, f.Evidence = m.Path, line, key, msg, evidence
+	f.Column, f.EndLine = m.Column(line, ""), line
 	f.Related = related
 	a.sink.Finding(f)
 }
