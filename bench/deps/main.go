@@ -12,7 +12,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,12 +24,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stripeguard/stripeguard/internal/analyzer"
-	"github.com/stripeguard/stripeguard/internal/analyzer/deps"
-	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/osv"
 	"github.com/stripeguard/stripeguard/internal/pep440"
-	"github.com/stripeguard/stripeguard/internal/source"
 )
 
 func main() {
@@ -39,14 +34,9 @@ func main() {
 	scanner := flag.String("osv-scanner", "", "osv-scanner binary (v2.6); empty = only time stripeguard")
 	n := flag.Int("n", 5, "runs per tool (median reported)")
 	pkgs := flag.Int("packages", 300, "packages in the lock file and in the environment")
-	audit := flag.String("audit", "", "internal: audit this directory and print findings as JSON")
-	db := flag.String("db", "", "internal: advisory data for -audit")
-	env := flag.String("env", "", "internal: site-packages environment for -audit")
+	sg := flag.String("stripeguard", "bench/work/stripeguard", "stripeguard binary (the real CLI is timed)")
 	flag.Parse()
-	if *audit != "" {
-		os.Exit(runAudit(*audit, *db, *env))
-	}
-	ok, err := bench(*work, *shared, *scanner, *n, *pkgs)
+	ok, err := bench(*work, *shared, *scanner, *sg, *n, *pkgs)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/deps:", err)
 		os.Exit(2)
@@ -70,45 +60,35 @@ func (r result) add(pkg, ver string, ids ...string) {
 	}
 }
 
-// runAudit is the stripeguard side, run as its own process so that both
-// tools are timed the same way (start-up, data load, matching, output).
-func runAudit(dir, db, env string) int {
-	opt := analyzer.Options{DBPath: db}
-	if env != "" {
-		opt.PythonEnvs = []string{env}
+// parseScan reads `stripeguard scan --format json` into package@version ->
+// reported vulnerabilities (each an id followed by its aliases).
+func parseScan(out []byte) (auditOutput, error) {
+	var doc struct {
+		Findings []struct {
+			Package *struct {
+				Name       string `json:"name"`
+				Version    string `json:"version"`
+				Advisories []struct {
+					ID      string   `json:"id"`
+					Aliases []string `json:"aliases"`
+				} `json:"advisories"`
+			} `json:"package"`
+		} `json:"findings"`
 	}
-	a := deps.New(opt)
-	sink := &finding.Collector{}
-	if dir != "" && dir != "-" {
-		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(dir, p)
-			f := &source.File{Rel: filepath.ToSlash(rel), Abs: p}
-			if !a.Wants(f) {
-				return nil
-			}
-			if f.Data, err = os.ReadFile(p); err != nil {
-				return err
-			}
-			a.File(context.Background(), f, sink)
-			return nil
-		})
+	o := auditOutput{Groups: map[string][][]string{}}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return o, err
 	}
-	a.Finish(context.Background(), &source.Project{Root: dir}, sink)
-	out := auditOutput{Groups: map[string][][]string{}}
-	for _, f := range sink.Findings {
+	for _, f := range doc.Findings {
 		if f.Package == nil || f.Package.Version == "" {
 			continue
 		}
 		k := osv.NormalizeName(f.Package.Name) + "@" + pep440.Normalize(f.Package.Version)
-		for _, adv := range f.Package.Advisories {
-			out.Groups[k] = append(out.Groups[k], append([]string{adv.ID}, adv.Aliases...))
+		for _, a := range f.Package.Advisories {
+			o.Groups[k] = append(o.Groups[k], append([]string{a.ID}, a.Aliases...))
 		}
 	}
-	json.NewEncoder(os.Stdout).Encode(out)
-	return 0
+	return o, nil
 }
 
 // auditOutput lists, per package@version, each reported vulnerability as
@@ -138,7 +118,7 @@ func (o auditOutput) count() int {
 	return n
 }
 
-func bench(work, shared, scanner string, n, npkg int) (bool, error) {
+func bench(work, shared, scanner, sg string, n, npkg int) (bool, error) {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return false, err
 	}
@@ -161,10 +141,19 @@ func bench(work, shared, scanner string, n, npkg int) (bool, error) {
 	}
 	fmt.Printf("data: %d advisory records (zip %s); lock file %d packages; environment %d distributions\n", records, zipPath, nLock, nEnv)
 
-	self, err := os.Executable()
-	if err != nil {
+	empty := filepath.Join(work, "empty")
+	if err := os.MkdirAll(empty, 0o755); err != nil {
 		return false, err
 	}
+	// bench/work is git-ignored in this repository and stripeguard honours
+	// .gitignore: each scanned directory becomes a repository of its own,
+	// as a real project would be.
+	for _, d := range []string{lockDir, empty} {
+		if out, err := exec.Command("git", "init", "-q", d).CombinedOutput(); err != nil {
+			return false, fmt.Errorf("git init %s: %v %s", d, err, out)
+		}
+	}
+	scan := []string{"scan", "--analyzers", "deps", "--format", "json", "--db", zipPath}
 	type scenario struct {
 		name   string
 		ours   []string
@@ -172,21 +161,21 @@ func bench(work, shared, scanner string, n, npkg int) (bool, error) {
 	}
 	scenarios := []scenario{
 		{"lock file (requirements.txt, 300 pins)",
-			[]string{"-audit", lockDir, "-db", zipPath},
+			append(append([]string{}, scan...), lockDir),
 			[]string{"scan", "source", "--offline", "--format", "json", "-L", filepath.Join(lockDir, "requirements.txt")}},
 		{"installed environment (site-packages METADATA)",
-			[]string{"-audit", "-", "-db", zipPath, "-env", filepath.Join(work, "env")},
+			append(append([]string{}, scan...), "--python-env", filepath.Join(work, "env"), empty),
 			[]string{"scan", "source", "--offline", "--format", "json", "--no-ignore", "--experimental-plugins=python/wheelegg", "-r", filepath.Join(work, "env")}},
 	}
 	allOK := true
 	for _, sc := range scenarios {
 		fmt.Printf("\n== %s\n", sc.name)
-		ourOut, ourT, err := timeRuns(n, self, sc.ours, nil)
+		ourOut, ourT, err := timeRuns(n, sg, sc.ours, nil)
 		if err != nil {
 			return false, fmt.Errorf("stripeguard: %w", err)
 		}
-		var ourDoc auditOutput
-		if err := json.Unmarshal(ourOut, &ourDoc); err != nil {
+		ourDoc, err := parseScan(ourOut)
+		if err != nil {
 			return false, err
 		}
 		ours := ourDoc.ids()

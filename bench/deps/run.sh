@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dependency-audit benchmark: stripeguard's deps analyzer against
+# Dependency-audit benchmark: `stripeguard scan --analyzers deps` against
 # osv-scanner v2.6 in offline mode, same advisory data (the shared PyPA tree
 # as an osv.dev-style all.zip), same inputs (a 300-package pinned lock file
 # and a 300-distribution site-packages). Reports median wall and CPU times
@@ -35,7 +35,8 @@ if [ -z "${OSV_SCANNER:-}" ]; then
 fi
 
 go build -o "$WORK/bench-deps" ./bench/deps
-args=(-work "$WORK" -n "$N")
+go build -o "$WORK/stripeguard" ./cmd/stripeguard
+args=(-work "$WORK" -n "$N" -stripeguard "$WORK/stripeguard")
 if [ -n "$OSV_SCANNER" ]; then
 	"$OSV_SCANNER" --version | head -1
 	args+=(-osv-scanner "$OSV_SCANNER")
