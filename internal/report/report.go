@@ -134,7 +134,13 @@ func (r *Report) Finalize() {
 		if f.Line > 0 {
 			where = fmt.Sprintf("%s:%d", where, f.Line)
 		}
-		missing[rule.MitigationID] = append(missing[rule.MitigationID], fmt.Sprintf("%s at %s", f.RuleID, where))
+		entry := f.RuleID
+		if where != "" {
+			entry += " at " + where
+		} else if f.Context != "" {
+			entry += " (" + f.Context + ")"
+		}
+		missing[rule.MitigationID] = append(missing[rule.MitigationID], entry)
 	}
 	r.Checklist = map[finding.Threat][]mitigation.Status{}
 	for _, t := range finding.Threats {
