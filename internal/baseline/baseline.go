@@ -5,10 +5,11 @@ package baseline
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/finding"
 )
 
@@ -60,18 +61,8 @@ func Write(path string, fs []*finding.Finding) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".baseline-*")
-	if err != nil {
-		return fmt.Errorf("baseline: %v", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
 		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }

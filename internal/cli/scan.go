@@ -12,6 +12,7 @@ import (
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
+	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/baseline"
 	"github.com/stripeguard/stripeguard/internal/config"
 	"github.com/stripeguard/stripeguard/internal/engine"
@@ -156,23 +157,7 @@ func writeReport(f report.Format, r *report.Report, out io.Writer, path string) 
 	if path == "" {
 		return f.Write(out, r)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".stripeguard-report-*")
-	if err != nil {
-		return err
-	}
-	if err := f.Write(tmp, r); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return f.Write(w, r) })
 }
 
 // exitFor is 1 when any finding is at or above the threshold.
