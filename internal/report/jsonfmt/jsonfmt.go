@@ -9,7 +9,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"io"
-	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/report"
@@ -166,7 +165,7 @@ func Build(r *report.Report) *Document {
 			continue
 		}
 		c := *f
-		c.Evidence = safeEvidence(f, r.ShowSecrets)
+		c.Evidence = report.SafeEvidence(f, r.ShowSecrets)
 		d.Findings = append(d.Findings, &c)
 		d.Summary.Total++
 		sev := f.Severity.String()
@@ -194,15 +193,6 @@ func (Format) Write(w io.Writer, r *report.Report) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(Build(r))
-}
-
-// safeEvidence is the finding's evidence with its secret redacted, in case
-// an analyzer put the full credential there, unless secrets are shown.
-func safeEvidence(f *finding.Finding, show bool) string {
-	if show || f.Secret == "" || !strings.Contains(f.Evidence, f.Secret) {
-		return f.Evidence
-	}
-	return strings.ReplaceAll(f.Evidence, f.Secret, finding.Redact(f.Secret))
 }
 
 func nonNil[T any](s []T) []T {

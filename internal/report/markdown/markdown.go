@@ -126,7 +126,7 @@ func (Format) Write(w io.Writer, r *report.Report) error {
 	if len(r.Notes) > 0 {
 		p("\n## Notes\n\n")
 		for _, n := range r.Notes {
-			p("- %s\n", escText(oneLine(n)))
+			p("- %s\n", escText(report.OneLine(n)))
 		}
 	}
 	return b.Flush()
@@ -198,7 +198,7 @@ func writeFindings(b *bufio.Writer, fs []*finding.Finding, show bool) {
 	for i, f := range fs {
 		n := i + 1
 		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s |\n",
-			n, f.Severity, codeCell(location(f)), codeCell(f.RuleID), cell(message(f)), codeCell(truncate(oneLine(safeEvidence(f, show)), MaxEvidence)))
+			n, f.Severity, codeCell(report.Location(f)), codeCell(f.RuleID), cell(message(f)), codeCell(truncate(report.OneLine(report.SafeEvidence(f, show)), MaxEvidence)))
 		if f.Mitigation == "" {
 			continue
 		}
@@ -214,7 +214,7 @@ func writeFindings(b *bufio.Writer, fs []*finding.Finding, show bool) {
 	if len(fixes) > 0 {
 		b.WriteString("\n**How to fix**\n\n")
 		for _, x := range fixes {
-			fmt.Fprintf(b, "- **%s** %s: %s\n", strings.Join(x.nums, ", "), code(x.rule, false), escText(oneLine(x.text)))
+			fmt.Fprintf(b, "- **%s** %s: %s\n", strings.Join(x.nums, ", "), code(x.rule, false), escText(report.OneLine(x.text)))
 		}
 	}
 }
@@ -249,7 +249,7 @@ func writeChecklist(b *bufio.Writer, checklist []mitigation.Status, ran map[stri
 		if st.Mitigation == nil {
 			continue
 		}
-		title := escText(oneLine(st.Mitigation.Title))
+		title := escText(report.OneLine(st.Mitigation.Title))
 		ev := st.Evidence
 		switch st.State {
 		case finding.InPlace:
@@ -259,7 +259,7 @@ func writeChecklist(b *bufio.Writer, checklist []mitigation.Status, ran map[stri
 		default:
 			fmt.Fprintf(b, "- [ ] ❔ not checked: %s\n", title)
 			if len(ev) == 0 {
-				ev = []string{notChecked(st.Mitigation, ran)}
+				ev = []string{report.NotCheckedReason(st.Mitigation, ran)}
 			}
 		}
 		shown := ev
@@ -267,28 +267,12 @@ func writeChecklist(b *bufio.Writer, checklist []mitigation.Status, ran map[stri
 			shown = shown[:MaxChecklistEvidence]
 		}
 		for _, e := range shown {
-			fmt.Fprintf(b, "  - %s\n", escText(oneLine(e)))
+			fmt.Fprintf(b, "  - %s\n", escText(report.OneLine(e)))
 		}
 		if more := len(ev) - len(shown); more > 0 {
 			fmt.Fprintf(b, "  - … %d more\n", more)
 		}
 	}
-}
-
-func notChecked(m *mitigation.Mitigation, ran map[string]bool) string {
-	if len(m.CheckedBy) == 0 {
-		return "no analyzer checks this"
-	}
-	var missing []string
-	for _, a := range m.CheckedBy {
-		if !ran[a] {
-			missing = append(missing, a)
-		}
-	}
-	if len(missing) == len(m.CheckedBy) {
-		return andList(missing) + " did not run"
-	}
-	return "nothing decided it"
 }
 
 func writeWarnings(b *bufio.Writer, ws []*finding.Warning) {
@@ -322,37 +306,6 @@ func writeWarnings(b *bufio.Writer, ws []*finding.Warning) {
 		fmt.Fprintf(b, "\n… %d more\n", more)
 	}
 	b.WriteString("\n</details>\n")
-}
-
-// location is file:line:col (with context and commit), the probed URL, or
-// "(project)" for findings about the project as a whole.
-func location(f *finding.Finding) string {
-	var s string
-	switch {
-	case f.File != "":
-		s = f.File
-		if f.Line > 0 {
-			s += fmt.Sprintf(":%d", f.Line)
-			if f.Column > 0 {
-				s += fmt.Sprintf(":%d", f.Column)
-			}
-		}
-	case f.URL != "":
-		s = f.URL
-	default:
-		s = "(project)"
-	}
-	if f.Context != "" {
-		s += " (" + oneLine(f.Context) + ")"
-	}
-	if f.Commit != "" {
-		c := f.Commit
-		if len(c) > 12 {
-			c = c[:12]
-		}
-		s += " in commit " + c
-	}
-	return s
 }
 
 // escText escapes s for Markdown inline text: the characters that start
@@ -401,7 +354,7 @@ func codeCell(s string) string {
 // backtick run inside; line breaks show as "↵" and, in a table, '|' is
 // escaped (GFM splits cells on '|' even inside code spans).
 func code(s string, inTable bool) string {
-	s = oneLine(s)
+	s = report.OneLine(s)
 	longest, run := 0, 0
 	for _, c := range s {
 		if c == '`' {
@@ -423,20 +376,6 @@ func code(s string, inTable bool) string {
 	return fence + s + fence
 }
 
-// oneLine collapses newlines and runs of white space, showing line breaks
-// as "↵".
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t") && !strings.Contains(s, "  ") {
-		return s
-	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.Join(strings.Fields(l), " ")
-	}
-	return strings.Join(lines, " ↵ ")
-}
-
 // truncate shortens s to n runes, ending with "…".
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -444,21 +383,4 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-// safeEvidence is the finding's evidence with its secret redacted, in case
-// an analyzer put the full credential there, unless secrets are shown.
-func safeEvidence(f *finding.Finding, show bool) string {
-	if show || f.Secret == "" || !strings.Contains(f.Evidence, f.Secret) {
-		return f.Evidence
-	}
-	return strings.ReplaceAll(f.Evidence, f.Secret, finding.Redact(f.Secret))
-}
-
-// andList joins names as "a", "a and b", "a, b and c".
-func andList(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

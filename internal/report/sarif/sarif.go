@@ -249,7 +249,7 @@ func result(f *finding.Finding, ruleIndex int, show bool) *gosarif.Result {
 		"threat":   string(f.Threat),
 		"severity": f.Severity.String(),
 	}
-	if ev := safeEvidence(f, show); ev != "" {
+	if ev := report.SafeEvidence(f, show); ev != "" {
 		props["evidence"] = ev
 	}
 	if f.Context != "" {
@@ -388,13 +388,4 @@ func semver(v string) string {
 		return ""
 	}
 	return v
-}
-
-// safeEvidence is the finding's evidence with its secret redacted, in case
-// an analyzer put the full credential there, unless secrets are shown.
-func safeEvidence(f *finding.Finding, show bool) string {
-	if show || f.Secret == "" || !strings.Contains(f.Evidence, f.Secret) {
-		return f.Evidence
-	}
-	return strings.ReplaceAll(f.Evidence, f.Secret, finding.Redact(f.Secret))
 }

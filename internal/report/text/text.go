@@ -119,7 +119,7 @@ func (f Format) Write(w io.Writer, r *report.Report) error {
 		p.line()
 		p.line(p.style("Notes", bold))
 		for _, n := range r.Notes {
-			p.wrapped("  - ", "    ", oneLine(n))
+			p.wrapped("  - ", "    ", report.OneLine(n))
 		}
 	}
 	p.line()
@@ -177,7 +177,7 @@ func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigat
 			p.finding(f)
 		}
 		if g.mitigation != "" {
-			p.wrapped("    "+p.style("fix:", green)+" ", "         ", oneLine(g.mitigation))
+			p.wrapped("    "+p.style("fix:", green)+" ", "         ", report.OneLine(g.mitigation))
 		}
 	}
 
@@ -201,7 +201,7 @@ func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigat
 		p.wrapped("    "+box+" ", "        ", st.Mitigation.Title)
 		ev := st.Evidence
 		if st.State == finding.NotChecked && len(ev) == 0 {
-			ev = []string{notChecked(st.Mitigation, ran)}
+			ev = []string{"not checked: " + report.NotCheckedReason(st.Mitigation, ran)}
 		}
 		if len(ev) > 0 {
 			p.line("        ", p.style(joinFit(ev, Width-8), dim))
@@ -209,33 +209,17 @@ func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigat
 	}
 }
 
-func notChecked(m *mitigation.Mitigation, ran map[string]bool) string {
-	if len(m.CheckedBy) == 0 {
-		return "not checked: no analyzer checks this"
-	}
-	var missing []string
-	for _, a := range m.CheckedBy {
-		if !ran[a] {
-			missing = append(missing, a)
-		}
-	}
-	if len(missing) == len(m.CheckedBy) {
-		return "not checked: " + andList(missing) + " did not run"
-	}
-	return "not checked"
-}
-
 func (p *writer) finding(f *finding.Finding) {
-	loc := location(f)
-	msg := oneLine(f.Message)
+	loc := report.Location(f)
+	msg := report.OneLine(f.Message)
 	if n := 4 + utf8.RuneCountInString(loc) + 2 + utf8.RuneCountInString(msg); n <= Width {
 		p.line("    ", loc, "  ", msg)
 	} else {
 		p.line("    ", truncate(loc, Width-4))
 		p.wrapped("      ", "      ", msg)
 	}
-	if ev := safeEvidence(f, p.show); ev != "" {
-		p.wrapped("      "+p.style("evidence:", dim)+" ", "                ", truncate(oneLine(ev), MaxEvidence))
+	if ev := report.SafeEvidence(f, p.show); ev != "" {
+		p.wrapped("      "+p.style("evidence:", dim)+" ", "                ", truncate(report.OneLine(ev), MaxEvidence))
 	}
 	if pk := f.Package; pk != nil {
 		s := pk.Name
@@ -263,41 +247,10 @@ func (p *writer) finding(f *finding.Finding) {
 			s += fmt.Sprintf(":%d", rel.Line)
 		}
 		if rel.Message != "" {
-			s += " (" + oneLine(rel.Message) + ")"
+			s += " (" + report.OneLine(rel.Message) + ")"
 		}
 		p.line("      ", p.style("see:", dim), " ", truncate(s, Width-11))
 	}
-}
-
-// location is file:line:col (with context and commit), the probed URL, or
-// "(project)" for findings about the project as a whole.
-func location(f *finding.Finding) string {
-	var s string
-	switch {
-	case f.File != "":
-		s = f.File
-		if f.Line > 0 {
-			s += fmt.Sprintf(":%d", f.Line)
-			if f.Column > 0 {
-				s += fmt.Sprintf(":%d", f.Column)
-			}
-		}
-	case f.URL != "":
-		s = f.URL
-	default:
-		s = "(project)"
-	}
-	if f.Context != "" {
-		s += " (" + oneLine(f.Context) + ")"
-	}
-	if f.Commit != "" {
-		c := f.Commit
-		if len(c) > 12 {
-			c = c[:12]
-		}
-		s += " in commit " + c
-	}
-	return s
 }
 
 type ruleGroup struct {
@@ -374,9 +327,9 @@ func (p *writer) warnings(ws []*finding.Warning) {
 		}
 		switch {
 		case len(k.ws) == 1:
-			p.line(truncateStyled("  "+p.style(name, yellow)+": "+warnLoc(k.ws[0])+oneLine(k.ws[0].Message), Width))
+			p.line(truncateStyled("  "+p.style(name, yellow)+": "+warnLoc(k.ws[0])+report.OneLine(k.ws[0].Message), Width))
 		case same:
-			p.line(truncateStyled(fmt.Sprintf("  %s ×%d: %s", p.style(name, yellow), len(k.ws), oneLine(k.ws[0].Message)), Width))
+			p.line(truncateStyled(fmt.Sprintf("  %s ×%d: %s", p.style(name, yellow), len(k.ws), report.OneLine(k.ws[0].Message)), Width))
 			var locs []string
 			for _, w := range shown {
 				locs = append(locs, strings.TrimSuffix(warnLoc(w), ": "))
@@ -385,7 +338,7 @@ func (p *writer) warnings(ws []*finding.Warning) {
 		default:
 			p.line(fmt.Sprintf("  %s ×%d", p.style(name, yellow), len(k.ws)))
 			for _, w := range shown {
-				p.line("    ", truncate(warnLoc(w)+oneLine(w.Message), Width-4))
+				p.line("    ", truncate(warnLoc(w)+report.OneLine(w.Message), Width-4))
 			}
 		}
 		if more := len(k.ws) - len(shown); more > 0 {
@@ -487,7 +440,7 @@ func (p *writer) wrapped(first, indent, s string) {
 func joinFit(items []string, width int) string {
 	var b strings.Builder
 	for i, it := range items {
-		it = oneLine(it)
+		it = report.OneLine(it)
 		sep := ""
 		if i > 0 {
 			sep = "; "
@@ -508,20 +461,6 @@ func joinFit(items []string, width int) string {
 		return b.String() + more
 	}
 	return b.String()
-}
-
-// oneLine collapses newlines and runs of white space, showing line breaks
-// as "↵".
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t") && !strings.Contains(s, "  ") {
-		return s
-	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.Join(strings.Fields(l), " ")
-	}
-	return strings.Join(lines, " ↵ ")
 }
 
 // truncate shortens s to n runes, ending with "…".
@@ -586,21 +525,4 @@ func truncateStyled(s string, n int) string {
 		b.WriteString(reset)
 	}
 	return b.String()
-}
-
-// safeEvidence is the finding's evidence with its secret redacted, in case
-// an analyzer put the full credential there, unless secrets are shown.
-func safeEvidence(f *finding.Finding, show bool) string {
-	if show || f.Secret == "" || !strings.Contains(f.Evidence, f.Secret) {
-		return f.Evidence
-	}
-	return strings.ReplaceAll(f.Evidence, f.Secret, finding.Redact(f.Secret))
-}
-
-// andList joins names as "a", "a and b", "a, b and c".
-func andList(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -210,7 +210,7 @@ func TestAndList(t *testing.T) {
 		in   []string
 		want string
 	}{{nil, ""}, {[]string{"a"}, "a"}, {[]string{"a", "b"}, "a and b"}, {[]string{"a", "b", "c"}, "a, b and c"}} {
-		if got := andList(tc.in); got != tc.want {
+		if got := report.AndList(tc.in); got != tc.want {
 			t.Errorf("andList(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}

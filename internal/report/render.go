@@ -1,0 +1,91 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/mitigation"
+)
+
+// Helpers every human-readable format shares, so that a location or a
+// "not checked" reason reads the same in the terminal and in a PR.
+
+// SafeEvidence is the last line of defence against printing a secret: the
+// engine already redacts, but a format must not rely on every producer.
+func SafeEvidence(f *finding.Finding, show bool) string {
+	if show || f.Secret == "" || !strings.Contains(f.Evidence, f.Secret) {
+		return f.Evidence
+	}
+	return strings.ReplaceAll(f.Evidence, f.Secret, finding.Redact(f.Secret))
+}
+
+// OneLine folds whitespace and joins lines with " ↵ ".
+func OneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t") && !strings.Contains(s, "  ") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.Join(lines, " ↵ ")
+}
+
+// AndList joins names as "a, b and c".
+func AndList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// Location is file:line:col (with context and commit), the probed URL, or
+// "(project)" for findings about the project as a whole.
+func Location(f *finding.Finding) string {
+	var s string
+	switch {
+	case f.File != "":
+		s = f.File
+		if f.Line > 0 {
+			s += fmt.Sprintf(":%d", f.Line)
+			if f.Column > 0 {
+				s += fmt.Sprintf(":%d", f.Column)
+			}
+		}
+	case f.URL != "":
+		s = f.URL
+	default:
+		s = "(project)"
+	}
+	if f.Context != "" {
+		s += " (" + OneLine(f.Context) + ")"
+	}
+	if f.Commit != "" {
+		c := f.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		s += " in commit " + c
+	}
+	return s
+}
+
+// NotCheckedReason says why a mitigation stayed "not checked": which of
+// the analyzers that decide it did not run.
+func NotCheckedReason(m *mitigation.Mitigation, ran map[string]bool) string {
+	if len(m.CheckedBy) == 0 {
+		return "no analyzer checks this"
+	}
+	var missing []string
+	for _, a := range m.CheckedBy {
+		if !ran[a] {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) == len(m.CheckedBy) {
+		return AndList(missing) + " did not run"
+	}
+	return "nothing decided it"
+}
