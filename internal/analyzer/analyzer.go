@@ -55,6 +55,9 @@ type Options struct {
 	TargetPlatform string
 	// Offline forbids network access (always true for scan today).
 	Offline bool
+	// PythonBudget bounds the Python source (bytes) the code analyzers keep
+	// parsed for their cross-file pass: 0 = default, negative = unlimited.
+	PythonBudget int64
 }
 
 // Factory makes a fresh analyzer for one scan (analyzers may keep state

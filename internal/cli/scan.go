@@ -46,6 +46,7 @@ func runScan(args []string, std Stdio) int {
 	targetPython := fs.String("target-python", "", "evaluate environment markers for this Python `version` (e.g. 3.11)")
 	targetPlatform := fs.String("target-platform", "", "evaluate environment markers for this `sys_platform` (linux, darwin, win32)")
 	noColor := fs.Bool("no-color", false, "never colour the text report")
+	pyBudget := fs.Int64("python-budget", 0, "MiB of Stripe-related Python source kept for cross-file analysis (default 24; -1 = unlimited); bounds memory on huge trees")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `FILE` (for performance reports)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
@@ -105,6 +106,7 @@ func runScan(args []string, std Stdio) int {
 			TargetPython:    *targetPython,
 			TargetPlatform:  *targetPlatform,
 			Offline:         true,
+			PythonBudget:    budgetBytes(*pyBudget),
 		},
 	}
 	if *baselinePath != "" {
@@ -143,6 +145,14 @@ func runScan(args []string, std Stdio) int {
 		return Fail(std, err)
 	}
 	return exitFor(r, threshold)
+}
+
+// budgetBytes converts --python-budget (MiB; negative = unlimited).
+func budgetBytes(mib int64) int64 {
+	if mib < 0 {
+		return -1
+	}
+	return mib << 20
 }
 
 func displayTarget(root string) string {

@@ -3,6 +3,7 @@ package pyast
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -24,11 +25,23 @@ func WantsPython(f *source.File) bool {
 	return !strings.Contains(p, "site-packages/") && !strings.Contains(p, "node_modules/")
 }
 
+// DefaultBudget bounds the Python source an analyzer keeps parsed for its
+// cross-file pass (about 13 bytes of memory per source byte). Only files
+// naming Stripe count, so real applications stay far below it; a tree
+// above it is analysed up to the budget, with a warning, so that memory
+// stays bounded whatever the tree size.
+const DefaultBudget = 24 << 20
+
 // Collector gathers the parsed modules of one scan for an analyzer's
 // Finish step. Safe for concurrent File calls.
 type Collector struct {
-	mu   sync.Mutex
-	mods []*Module
+	// Budget is the most source bytes kept (0 = DefaultBudget, <0 = none).
+	Budget int64
+
+	mu       sync.Mutex
+	mods     []*Module
+	kept     int64
+	overflow int
 }
 
 // Add parses f through the shared cache when its gate bits intersect want,
@@ -38,6 +51,13 @@ type Collector struct {
 func (c *Collector) Add(ctx context.Context, f *source.File, sink finding.Sink, want, quiet uint8) {
 	bits := Gates(f)
 	if ctx.Err() != nil || bits&want == 0 {
+		return
+	}
+	if !c.reserve(int64(len(f.Data))) {
+		if bits&quiet == 0 {
+			sink.Warning(&finding.Warning{File: f.Rel, Kind: WarnBudget,
+				Message: fmt.Sprintf("Python analysis skipped: over the budget of %d MiB of Stripe-related source kept for cross-file analysis (raise it with --python-budget, or scan a subdirectory)", c.budget()>>20)})
+		}
 		return
 	}
 	m, err := Shared.Get(f.Rel, f.Data, ParseDeadline)
@@ -65,6 +85,28 @@ func (c *Collector) Add(ctx context.Context, f *source.File, sink finding.Sink, 
 	c.mu.Lock()
 	c.mods = append(c.mods, m)
 	c.mu.Unlock()
+}
+
+// WarnBudget is the warning kind for files left out by the budget.
+const WarnBudget = "budget"
+
+func (c *Collector) budget() int64 {
+	if c.Budget == 0 {
+		return DefaultBudget
+	}
+	return c.Budget
+}
+
+// reserve accounts for n more source bytes, refusing past the budget.
+func (c *Collector) reserve(n int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b := c.budget(); b > 0 && c.kept+n > b {
+		c.overflow++
+		return false
+	}
+	c.kept += n
+	return true
 }
 
 // Modules returns what was collected, in no particular order (NewProject

@@ -2,6 +2,7 @@ package pyast
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/source"
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
@@ -416,5 +418,29 @@ func TestColumn(t *testing.T) {
 		if got := s.Column(c.line, c.needle); got != c.want {
 			t.Errorf("Column(%d, %q) = %d, want %d", c.line, c.needle, got, c.want)
 		}
+	}
+}
+
+// Memory stays bounded: past the budget, files are left out with a warning.
+func TestCollectorBudget(t *testing.T) {
+	defer func(old *Cache) { Shared = old }(Shared)
+	Shared = NewCache()
+	c := &Collector{Budget: 40}
+	var sink finding.Collector
+	for _, name := range []string{"a.py", "b.py", "c.py"} {
+		c.Add(context.Background(), &source.File{Rel: name, Data: []byte("import stripe  # 20 bytes\n")[:20]}, &sink, GateStripe, 0)
+	}
+	if n := len(c.Modules()); n != 2 {
+		t.Errorf("kept %d modules, want 2 within a 40-byte budget", n)
+	}
+	if len(sink.Warnings) != 1 || sink.Warnings[0].Kind != WarnBudget || sink.Warnings[0].File != "c.py" {
+		t.Errorf("warnings %+v", sink.Warnings)
+	}
+	unlimited := &Collector{Budget: -1}
+	for _, name := range []string{"a.py", "b.py", "c.py"} {
+		unlimited.Add(context.Background(), &source.File{Rel: name, Data: []byte("import stripe  # 20 bytes\n")[:20]}, &sink, GateStripe, 0)
+	}
+	if n := len(unlimited.Modules()); n != 3 {
+		t.Errorf("unlimited kept %d", n)
 	}
 }

@@ -16,8 +16,10 @@ import (
 const Name = "webhook"
 
 func init() {
-	analyzer.Register(analyzer.Factory{Name: Name, New: func(analyzer.Options) (analyzer.Analyzer, error) {
-		return New(), nil
+	analyzer.Register(analyzer.Factory{Name: Name, New: func(o analyzer.Options) (analyzer.Analyzer, error) {
+		a := New()
+		a.col.Budget = o.PythonBudget
+		return a, nil
 	}})
 }
 
