@@ -3,71 +3,30 @@ package webhook
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/pyast/expect"
 )
-
-// mangle derives broken variants of a valid file: truncated mid-token,
-// lines dropped (unbalanced blocks and brackets), indentation shuffled.
-func mangle(src []byte, seed uint32) []byte {
-	next := func() uint32 { seed = seed*1664525 + 1013904223; return seed >> 8 }
-	lines := bytes.Split(src, []byte("\n"))
-	switch next() % 3 {
-	case 0:
-		return src[:int(next())%(len(src)+1)]
-	case 1:
-		var out [][]byte
-		for _, l := range lines {
-			if next()%7 != 0 {
-				out = append(out, l)
-			}
-		}
-		return bytes.Join(out, []byte("\n"))
-	default:
-		for i := range lines {
-			if next()%5 == 0 {
-				lines[i] = append([]byte("   "), lines[i]...)
-			}
-		}
-		return bytes.Join(lines, []byte("\n"))
-	}
-}
 
 // TestBrokenInputNoPanic: error-recovered trees have missing fields and
 // odd shapes; the analysis must cope with all of them.
 func TestBrokenInputNoPanic(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*/*.py")
-	more, _ := filepath.Glob("testdata/*/*/*.py")
-	files = append(files, more...)
-	if len(files) == 0 {
-		t.Fatal("no fixtures")
+	var files []string
+	for _, g := range []string{"testdata/*/*.py", "testdata/*/*/*.py"} {
+		more, _ := filepath.Glob(g)
+		files = append(files, more...)
 	}
-	for seed := uint32(1); seed <= 40; seed++ {
-		var mods []*pyast.Module
-		for i, p := range files {
-			src, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
+	expect.MangledProjects(t, files, 40, func(seed uint32, mods []*pyast.Module) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("seed %d: panic: %v", seed, r)
 			}
-			m, err := pyast.ParseModule(p, mangle(src, seed*1000+uint32(i)), 0)
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			mods = append(mods, m)
-		}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Fatalf("seed %d: panic: %v", seed, r)
-				}
-			}()
-			Analyze(pyast.NewProject(mods), &finding.Collector{})
 		}()
-	}
+		Analyze(pyast.NewProject(mods), &finding.Collector{})
+	})
 }
 
 // TestDenseCallGraph: helpers that all call each other must not make the
