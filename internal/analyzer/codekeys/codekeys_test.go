@@ -8,78 +8,31 @@ import (
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
-	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/pyast/expect"
 	"github.com/stripeguard/stripeguard/internal/source"
 )
 
 func TestFixtures(t *testing.T) {
-	apps, err := filepath.Glob("testdata/*_app")
-	if err != nil || len(apps) == 0 {
-		t.Fatalf("no fixture apps: %v", err)
-	}
-	total := map[string]*expect.Score{}
-	for _, app := range apps {
-		t.Run(filepath.Base(app), func(t *testing.T) {
-			fx, err := expect.Load(app, "codekeys/")
-			if err != nil {
-				t.Fatal(err)
+	expect.RunSuite(t, "testdata/*_app", "codekeys/", Rules, Analyze, func(t *testing.T, app string, c *finding.Collector) {
+		for _, f := range c.Findings {
+			literal := strings.HasPrefix(f.RuleID, "codekeys/hardcoded") || f.RuleID == EnvDefaultKey.ID
+			if literal != (f.Secret != "") {
+				t.Errorf("%s:%d %s: Secret set=%v", f.File, f.Line, f.RuleID, f.Secret != "")
 			}
-			var c finding.Collector
-			Analyze(fx.Project, &c)
-			scores, clean := expect.Compare(fx, c.Findings, "codekeys/")
-			for _, o := range expect.MissingObservations(fx, c.Observations) {
-				t.Errorf("missing observation %s", o)
-			}
-			for _, v := range clean {
-				t.Errorf("finding in a clean function: %s", v)
-			}
-			for r, s := range scores {
-				for _, m := range s.Missed {
-					t.Errorf("missed %s", m)
+			// The engine merges with the raw-key finding on (File, Line,
+			// Secret): the key must sit on that very line.
+			if f.Secret != "" {
+				src, err := os.ReadFile(filepath.Join(app, f.File))
+				if err != nil {
+					t.Fatal(err)
 				}
-				for _, x := range s.Extra {
-					t.Errorf("unexpected %s", x)
-				}
-				if total[r] == nil {
-					total[r] = &expect.Score{Rule: r}
-				}
-				total[r].TP += s.TP
-				total[r].FP += s.FP
-				total[r].FN += s.FN
-			}
-			for _, f := range c.Findings {
-				// Never a full secret in what reporters see.
-				for _, s := range []string{f.Message, f.Evidence} {
-					if pyast.RedactKeys(s) != s {
-						t.Errorf("%s:%d %s shows a full key: %q", f.File, f.Line, f.RuleID, s)
-					}
-				}
-				literal := strings.HasPrefix(f.RuleID, "codekeys/hardcoded") || f.RuleID == EnvDefaultKey.ID
-				if literal != (f.Secret != "") {
-					t.Errorf("%s:%d %s: Secret set=%v", f.File, f.Line, f.RuleID, f.Secret != "")
-				}
-				// The engine merges with the raw-key finding on (File,
-				// Line, Secret): the key must sit on that very line.
-				if f.Secret != "" {
-					src, err := os.ReadFile(filepath.Join(app, f.File))
-					if err != nil {
-						t.Fatal(err)
-					}
-					lines := strings.Split(string(expect.Materialize(src)), "\n")
-					if f.Line < 1 || f.Line > len(lines) || !strings.Contains(lines[f.Line-1], f.Secret) {
-						t.Errorf("%s:%d %s: the key is not on that line", f.File, f.Line, f.RuleID)
-					}
+				lines := strings.Split(string(expect.Materialize(src)), "\n")
+				if f.Line < 1 || f.Line > len(lines) || !strings.Contains(lines[f.Line-1], f.Secret) {
+					t.Errorf("%s:%d %s: the key is not on that line", f.File, f.Line, f.RuleID)
 				}
 			}
-		})
-	}
-	t.Logf("\n%s", expect.Table(total))
-	for _, r := range Rules {
-		if total[r.ID] == nil || total[r.ID].TP == 0 {
-			t.Errorf("rule %s has no true positive in the fixtures", r.ID)
 		}
-	}
+	})
 }
 
 func TestRulesDocumented(t *testing.T) {
