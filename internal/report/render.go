@@ -89,3 +89,30 @@ func NotCheckedReason(m *mitigation.Mitigation, ran map[string]bool) string {
 	}
 	return "nothing decided it"
 }
+
+// ByThreat groups the findings in report order; findings whose threat is
+// not one of the five (a producer bug) come back in other so formats can
+// still show them.
+func (r *Report) ByThreat() (by map[finding.Threat][]*finding.Finding, other []*finding.Finding) {
+	by = map[finding.Threat][]*finding.Finding{}
+	for _, f := range r.Findings {
+		if f == nil {
+			continue
+		}
+		if f.Threat.Valid() {
+			by[f.Threat] = append(by[f.Threat], f)
+		} else {
+			other = append(other, f)
+		}
+	}
+	return by, other
+}
+
+// Ran is the set of analyzers that ran, for "not checked" reasons.
+func (r *Report) Ran() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range r.Analyzers {
+		m[a] = true
+	}
+	return m
+}

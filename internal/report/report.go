@@ -117,10 +117,7 @@ func (r *Report) Finalize() {
 		}
 		return a.Version < b.Version
 	})
-	ran := map[string]bool{}
-	for _, a := range r.Analyzers {
-		ran[a] = true
-	}
+	ran := r.Ran()
 	missing := map[string][]string{}
 	for _, f := range r.Findings {
 		rule := rules.Lookup(f.RuleID)

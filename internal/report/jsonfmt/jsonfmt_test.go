@@ -20,15 +20,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func write(t testing.TB, r *report.Report) []byte {
 	t.Helper()
-	f, err := report.Lookup("json", report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := f.Write(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return reporttest.Render(t, "json", report.Options{}, r)
 }
 
 func TestGolden(t *testing.T) {

@@ -69,18 +69,7 @@ func (Format) Write(w io.Writer, r *report.Report) error {
 	}
 
 	var sections []threatData
-	byThreat := map[finding.Threat][]*finding.Finding{}
-	var other []*finding.Finding
-	for _, f := range r.Findings {
-		if f == nil {
-			continue
-		}
-		if f.Threat.Valid() {
-			byThreat[f.Threat] = append(byThreat[f.Threat], f)
-		} else {
-			other = append(other, f)
-		}
-	}
+	byThreat, other := r.ByThreat()
 	for _, t := range finding.Threats {
 		sections = append(sections, threatData{
 			title:     fmt.Sprintf("%s (`%s`)", escText(t.Title()), t),
@@ -111,10 +100,7 @@ func (Format) Write(w io.Writer, r *report.Report) error {
 		p("| %s | %s | %d | %s |\n", s.title, highest, len(s.findings), checks)
 	}
 
-	ran := map[string]bool{}
-	for _, a := range r.Analyzers {
-		ran[a] = true
-	}
+	ran := r.Ran()
 	for _, s := range sections {
 		p("\n## %s\n\n", s.title)
 		writeFindings(b, s.findings, r.ShowSecrets)

@@ -1,7 +1,6 @@
 package markdown
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"io"
@@ -17,15 +16,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func write(t testing.TB, r *report.Report) string {
 	t.Helper()
-	f, err := report.Lookup("markdown", report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := f.Write(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return string(reporttest.Render(t, "markdown", report.Options{}, r))
 }
 
 func TestGolden(t *testing.T) {

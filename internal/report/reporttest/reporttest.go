@@ -346,3 +346,18 @@ type FailingWriter struct{}
 var ErrWrite = errors.New("disk full")
 
 func (FailingWriter) Write([]byte) (int, error) { return 0, ErrWrite }
+
+// Render writes r with the registered format name, failing the test on
+// any error.
+func Render(t testing.TB, name string, o report.Options, r *report.Report) []byte {
+	t.Helper()
+	f, err := report.Lookup(name, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}

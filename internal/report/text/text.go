@@ -96,20 +96,10 @@ func (p *writer) line(parts ...string) {
 func (f Format) Write(w io.Writer, r *report.Report) error {
 	p := &writer{w: bufio.NewWriter(w), color: f.Color, show: r.ShowSecrets}
 	p.header(r)
-	byThreat := map[finding.Threat][]*finding.Finding{}
-	var other []*finding.Finding
-	for _, x := range r.Findings {
-		if x == nil {
-			continue
-		}
-		if x.Threat.Valid() {
-			byThreat[x.Threat] = append(byThreat[x.Threat], x)
-		} else {
-			other = append(other, x)
-		}
-	}
+	byThreat, other := r.ByThreat()
+	ran := r.Ran()
 	for _, t := range finding.Threats {
-		p.threat(t.Title()+" ("+string(t)+")", byThreat[t], r.Checklist[t], ran(r))
+		p.threat(t.Title()+" ("+string(t)+")", byThreat[t], r.Checklist[t], ran)
 	}
 	if len(other) > 0 {
 		p.threat("Other findings", other, nil, nil)
@@ -125,14 +115,6 @@ func (f Format) Write(w io.Writer, r *report.Report) error {
 	p.line()
 	p.summary(r)
 	return p.w.Flush()
-}
-
-func ran(r *report.Report) map[string]bool {
-	m := map[string]bool{}
-	for _, a := range r.Analyzers {
-		m[a] = true
-	}
-	return m
 }
 
 func (p *writer) header(r *report.Report) {

@@ -1,7 +1,6 @@
 package text
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"io"
@@ -18,15 +17,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func write(t testing.TB, r *report.Report, color bool) string {
 	t.Helper()
-	f, err := report.Lookup("text", report.Options{Color: color})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := f.Write(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return string(reporttest.Render(t, "text", report.Options{Color: color}, r))
 }
 
 func TestGolden(t *testing.T) {
