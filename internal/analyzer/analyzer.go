@@ -5,6 +5,7 @@ package analyzer
 
 import (
 	"context"
+	"time"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/source"
@@ -58,6 +59,9 @@ type Options struct {
 	// PythonBudget bounds the Python source (bytes) the code analyzers keep
 	// parsed for their cross-file pass: 0 = default, negative = unlimited.
 	PythonBudget int64
+	// Now is the calendar clock for date judgements (advisory data age);
+	// nil means clock.Now. Tests pin it next to their fixtures.
+	Now func() time.Time
 }
 
 // Factory makes a fresh analyzer for one scan (analyzers may keep state

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/stripeguard/stripeguard/internal/clock"
 )
 
 // Exit codes, the same for every command.
@@ -55,6 +57,9 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 		return ExitOK
 	case "--version", "-version":
 		args[0] = "version"
+	}
+	if err := clock.Check(); err != nil {
+		return Fail(std, err)
 	}
 	c, ok := commands[args[0]]
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/stripeguard/stripeguard/internal/clock"
 	"github.com/stripeguard/stripeguard/internal/osv"
 )
 
@@ -111,7 +112,7 @@ func runDBInfo(args []string, std Stdio) int {
 		return Fail(std, err)
 	}
 	db.Verify()
-	now := time.Now()
+	now := clock.Now()
 	fmt.Fprintf(std.Out, "source:    %s (%s)\n", db.Source, db.Kind)
 	fmt.Fprintf(std.Out, "records:   %d (%d withdrawn, %d unreadable), %d packages\n", db.Records, db.Withdrawn, len(db.Warnings), db.Packages())
 	fmt.Fprintf(std.Out, "file age:  %s (%s)\n", osv.HumanAge(db.Age(now)), db.Fetched.UTC().Format(time.RFC3339))

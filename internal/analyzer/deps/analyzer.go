@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
+	"github.com/stripeguard/stripeguard/internal/clock"
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/osv"
 	"github.com/stripeguard/stripeguard/internal/pydeps"
@@ -69,7 +70,7 @@ type Analyzer struct {
 
 // New returns an analyzer for one scan.
 func New(o analyzer.Options) *Analyzer {
-	return &Analyzer{opt: o, Now: time.Now, files: map[string][]byte{}}
+	return &Analyzer{opt: o, Now: clock.Or(o.Now), files: map[string][]byte{}}
 }
 
 func (a *Analyzer) Name() string { return Name }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
 	"github.com/stripeguard/stripeguard/internal/engine"
@@ -16,12 +17,18 @@ import (
 // TestThroughEngine runs the analyzer the way `stripeguard scan` does: the
 // walker finds .venv as an environment, hands over the manifests, and the
 // checklist reflects the findings.
+// fixtureNow is a date at which testdata/advisories is fresh.
+var fixtureNow = time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)
+
 func TestThroughEngine(t *testing.T) {
 	db, _ := filepath.Abs(filepath.Join("testdata", "advisories"))
 	for _, vendored := range []bool{false, true} {
 		r, err := engine.Run(context.Background(), engine.Options{
 			Root: filepath.Join("testdata", "app-venv"), Only: []string{Name}, IncludeVendored: vendored,
-			Analyzer: analyzer.Options{DBPath: db},
+			// The clock is pinned beside the fixture data (newest record
+			// 2026-11-02): on the wall clock the data turns stale a month
+			// later and the report gains deps/advisory-data-stale.
+			Analyzer: analyzer.Options{DBPath: db, Now: func() time.Time { return fixtureNow }},
 		})
 		if err != nil {
 			t.Fatal(err)
