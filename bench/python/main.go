@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/stripeguard/stripeguard/internal/analyzer/all"
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	"github.com/stripeguard/stripeguard/internal/analyzer/codekeys"
 	"github.com/stripeguard/stripeguard/internal/analyzer/webhook"
 	"github.com/stripeguard/stripeguard/internal/engine"

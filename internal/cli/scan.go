@@ -11,7 +11,6 @@ import (
 	"runtime/pprof"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
-	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
 	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/baseline"
 	"github.com/stripeguard/stripeguard/internal/config"
