@@ -1,6 +1,7 @@
 package osv
 
 import (
+	"fmt"
 	"runtime"
 	"sort"
 	"strconv"
@@ -257,10 +258,44 @@ func (e *entry) fixFor(v pep440.Version, ok bool) (pep440.Version, bool) {
 	return best, found
 }
 
-func (db *DB) entries(name string) []*entry {
+// warnLazy reports an undecodable record once, however many packages it
+// names. The caller holds db.mu.
+func (db *DB) warnLazy(l *lazyRecord, err error) {
+	if !l.warned {
+		l.warned = true
+		db.warn(l.name, err)
+	}
+}
+
+// load reads a package's records from the index on first use. The read and
+// decoding run outside the lock so that Prefetch can use every core.
+func (db *DB) load(norm string) {
+	db.mu.Lock()
+	pi := db.byName[norm]
+	if pi == nil || pi.blob == nil || pi.blobDone {
+		db.mu.Unlock()
+		return
+	}
+	b := pi.blob
+	db.mu.Unlock()
+	recs, err := db.decodeBlob(norm, b)
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	pi := db.byName[NormalizeName(name)]
+	if pi.blobDone {
+		return
+	}
+	pi.blobDone, pi.recs, pi.done = true, recs, false
+	if err != nil {
+		db.warn(db.Source+"!"+norm, fmt.Errorf("records of %s: %w", norm, err))
+	}
+}
+
+func (db *DB) entries(name string) []*entry {
+	norm := NormalizeName(name)
+	db.load(norm)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	pi := db.byName[norm]
 	if pi == nil {
 		return nil
 	}
@@ -269,23 +304,27 @@ func (db *DB) entries(name string) []*entry {
 		for _, r := range pi.raw {
 			pi.compiled = append(pi.compiled, compile(r.rec, &r.rec.Affected[r.aff]))
 		}
-		norm := NormalizeName(name)
-		for _, l := range pi.lazy {
-			rec, err := l.decode()
-			if err != nil {
-				// A record naming several packages is reported once.
-				if !l.warned {
-					l.warned = true
-					db.warn(l.name, err)
-				}
-				continue
+		addRec := func(rec *Record) {
+			if strings.TrimSpace(rec.Withdrawn) != "" {
+				return
 			}
 			for i := range rec.Affected {
 				a := &rec.Affected[i]
-				if strings.EqualFold(a.Package.Ecosystem, Ecosystem) && NormalizeName(a.Package.Name) == norm {
+				if a.Package.Name != "" && strings.EqualFold(a.Package.Ecosystem, Ecosystem) && NormalizeName(a.Package.Name) == norm {
 					pi.compiled = append(pi.compiled, compile(rec, a))
 				}
 			}
+		}
+		for _, l := range pi.lazy {
+			rec, err := l.decode()
+			if err != nil {
+				db.warnLazy(l, err)
+				continue
+			}
+			addRec(rec)
+		}
+		for _, rec := range pi.recs {
+			addRec(rec)
 		}
 		pi.done = true
 	}
@@ -606,32 +645,41 @@ func (db *DB) Verify() {
 // match.
 func (db *DB) Prefetch(names []string) {
 	db.mu.Lock()
-	var todo []*lazyRecord
+	var todo []func()
 	seen := map[*lazyRecord]bool{}
 	for _, n := range names {
-		if pi := db.byName[NormalizeName(n)]; pi != nil && !pi.done {
-			for _, l := range pi.lazy {
-				if !seen[l] {
-					seen[l] = true
-					todo = append(todo, l)
-				}
+		norm := NormalizeName(n)
+		pi := db.byName[norm]
+		if pi == nil || pi.done {
+			continue
+		}
+		if pi.blob != nil && !pi.blobDone {
+			todo = append(todo, func() { db.load(norm) })
+		}
+		for _, l := range pi.lazy {
+			if !seen[l] {
+				seen[l] = true
+				todo = append(todo, func() { l.decode() })
 			}
 		}
 	}
 	db.mu.Unlock()
-	work := make(chan *lazyRecord)
+	if len(todo) == 0 {
+		return
+	}
+	work := make(chan func())
 	var wg sync.WaitGroup
-	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+	for i := 0; i < min(runtime.GOMAXPROCS(0), len(todo)); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for l := range work {
-				l.decode()
+			for f := range work {
+				f()
 			}
 		}()
 	}
-	for _, l := range todo {
-		work <- l
+	for _, f := range todo {
+		work <- f
 	}
 	close(work)
 	wg.Wait()
