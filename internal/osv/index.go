@@ -244,24 +244,11 @@ func WriteIndex(w io.Writer, db *DB, meta IndexMeta) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	meta.Format = indexVersion
-	meta.Ecosystem = Ecosystem
-	meta.Records, meta.Withdrawn, meta.Newest = db.Records, db.Withdrawn, db.Newest.UTC()
-	meta.Unreadable = db.unreadable
-	if db.Meta != nil {
-		meta.Unreadable += db.Meta.Unreadable
-	}
-	meta.Fetched = meta.Fetched.UTC()
-	var head, data, raw []byte
+	meta.Unreadable = db.Unreadable()
+	var data, raw []byte
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
-	var kept []string
-	type toc struct {
-		name            string
-		off, clen, ulen uint64
-		crc             uint32
-	}
-	var entries []toc
+	var entries []tocEntry
 	for _, n := range names {
 		recs := db.RecordsFor(n)
 		if len(recs) == 0 {
@@ -277,16 +264,39 @@ func WriteIndex(w io.Writer, db *DB, meta IndexMeta) error {
 		if err := fw.Close(); err != nil {
 			return err
 		}
-		entries = append(entries, toc{n, uint64(len(data)), uint64(comp.Len()), uint64(len(raw)), crc32.ChecksumIEEE(raw)})
+		entries = append(entries, tocEntry{n, blobRef{uint64(len(data)), uint64(comp.Len()), uint64(len(raw)), crc32.ChecksumIEEE(raw)}})
 		data = append(data, comp.Bytes()...)
-		kept = append(kept, n)
 	}
-	meta.Packages = len(kept)
+	return writeIndexParts(w, db, meta, entries, bytes.NewReader(data))
+}
+
+// writeIndexWithData writes the index db was opened from with a new meta
+// and the same data section (renewing the fetch time of unchanged data).
+func writeIndexWithData(w io.Writer, db *DB, meta IndexMeta, data io.Reader) error {
+	var entries []tocEntry
+	for n, pi := range db.byName {
+		entries = append(entries, tocEntry{n, *pi.blob})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	return writeIndexParts(w, db, meta, entries, data)
+}
+
+type tocEntry struct {
+	name string
+	blobRef
+}
+
+func writeIndexParts(w io.Writer, db *DB, meta IndexMeta, entries []tocEntry, data io.Reader) error {
+	meta.Format = indexVersion
+	meta.Ecosystem = Ecosystem
+	meta.Records, meta.Withdrawn, meta.Newest = db.Records, db.Withdrawn, db.Newest.UTC()
+	meta.Fetched = meta.Fetched.UTC()
+	meta.Packages = len(entries)
 	mj, err := json.Marshal(meta)
 	if err != nil {
 		return err
 	}
-	head = appendBytes(head, mj)
+	head := appendBytes(nil, mj)
 	head = binary.AppendUvarint(head, uint64(len(entries)))
 	for _, e := range entries {
 		head = appendBytes(head, []byte(e.name))
@@ -307,7 +317,7 @@ func WriteIndex(w io.Writer, db *DB, meta IndexMeta) error {
 	if _, err := w.Write(head); err != nil {
 		return err
 	}
-	_, err = w.Write(data)
+	_, err = io.Copy(w, data)
 	return err
 }
 
