@@ -98,13 +98,15 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 	}
 	db := a.DB
 	if db == nil {
-		db = a.loadDB(sink)
+		if db = a.loadDB(sink); db != nil {
+			defer db.Close()
+		}
 	}
 	au := &audit{sink: sink, db: db, reqs: reqs, indexes: indexes, files: a.files, now: a.Now()}
 	au.run(ctx)
 	if db != nil {
-		// Records of a zip are decoded when their package is first
-		// queried, so unreadable ones are known only now.
+		// Records are decoded when their package is first queried, so
+		// unreadable ones are known only now.
 		for i := range db.Warnings {
 			w := db.Warnings[i]
 			sink.Warning(&w)
@@ -253,31 +255,13 @@ func dedupe(reqs []pydeps.Requirement) []pydeps.Requirement {
 	return out
 }
 
-// DBPath returns the advisory data to use: --db, else the user cache if
-// present; "" when there is none.
-func (a *Analyzer) DBPath() string {
-	if a.opt.DBPath != "" {
-		return a.opt.DBPath
-	}
-	if p, err := osv.DefaultPath(); err == nil {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
+// loadDB opens the advisory data: --db, else the user cache, else the
+// snapshot built into the binary (osv.Open). Only an unreadable --db leaves
+// the audit without data; the report then says so item by item.
 func (a *Analyzer) loadDB(sink finding.Sink) *osv.DB {
-	p := a.DBPath()
-	if p == "" {
-		sink.Warning(&finding.Warning{Kind: finding.WarnData, Message: "no advisory data: run `stripeguard db update` or pass --db; known vulnerabilities were not checked"})
-		sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.Missing, Detail: "no advisory data available (run stripeguard db update)"})
-		return nil
-	}
-	db, err := osv.Load(p)
+	db, err := osv.Open(a.opt.DBPath)
 	if err != nil {
-		sink.Warning(&finding.Warning{File: p, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known vulnerabilities were not checked", err)})
-		sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.Missing, Detail: "advisory data at " + p + " not readable"})
+		sink.Warning(&finding.Warning{File: a.opt.DBPath, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known vulnerabilities were not checked (without --db the cache or the built-in snapshot is used)", err)})
 		return nil
 	}
 	return db
