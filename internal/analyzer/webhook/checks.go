@@ -212,6 +212,7 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 			if c.Kind == "conditional_expression" {
 				if kids := c.NamedChildren(); len(local) > 0 && len(kids) == 3 {
 					a.emit(OptionalVerification, m, c.Line, f.Qual, fmt.Sprintf("Webhook handler %s verifies the signature only under a condition (%s)", f.Qual, m.Text(kids[1])), evidence(m, c))
+					a.secretGate(f, sites, c.Line, kids[1])
 				}
 				break
 			}
@@ -239,6 +240,7 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 			}
 			a.emit(OptionalVerification, m, ifn.Line, f.Qual,
 				fmt.Sprintf("Webhook handler %s verifies the signature only when %s; otherwise it trusts the posted payload", f.Qual, condText(m, ifn, branch)), evidence(m, ifn))
+			a.secretGate(f, sites, ifn.Line, ifn.Child("condition"), branch.Child("condition"))
 			break
 		}
 	}
@@ -271,10 +273,45 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		if hit {
 			a.emit(OptionalVerification, m, n.Line, f.Qual,
 				fmt.Sprintf("Webhook handler %s processes the posted payload before verifying it when %s", f.Qual, m.Text(n.Child("condition"))), evidence(m, n))
+			a.secretGate(f, sites, n.Line, n.Child("condition"))
 			return false
 		}
 		return true
 	})
+}
+
+// secretGate: when the condition that switches verification off tests the
+// signing secret itself (`if endpoint_secret:` around construct_event), an
+// unset secret turns verification off, so the checklist must not call the
+// secret "never empty" because it comes from configuration.
+func (a *analysis) secretGate(f *pyast.Func, sites []*pyast.Node, line int, conds ...*pyast.Node) {
+	m := f.Module
+	for _, site := range sites {
+		if a.verifyKind(m, f, site) == "" {
+			continue
+		}
+		name := m.DottedName(pyast.Unparen(m.Arg(site, 2, "secret")))
+		if name == "" {
+			continue
+		}
+		for _, c := range conds {
+			if c == nil {
+				continue
+			}
+			hit := false
+			c.Walk(func(x *pyast.Node) bool {
+				if (x.Kind == "identifier" || x.Kind == "attribute") && m.DottedName(x) == name {
+					hit = true
+				}
+				return !hit
+			})
+			if hit {
+				a.sink.Observation(&finding.Observation{Mitigation: MitigationSecret, State: finding.Missing, File: m.Path, Line: line,
+					Detail: fmt.Sprintf("handler %s skips verification when the signing secret %s is empty or unset", f.Qual, name)})
+				return
+			}
+		}
+	}
 }
 
 func condText(m *pyast.Module, ifn, branch *pyast.Node) string {
