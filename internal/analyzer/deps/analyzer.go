@@ -97,7 +97,10 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 		return
 	}
 	db := a.DB
-	if db == nil {
+	// Nothing to audit (no manifest, lock file or environment: a tree
+	// without Python dependencies, or a commit that stages none): no data
+	// is needed, and its age is not worth a word.
+	if db == nil && len(reqs) > 0 {
 		if db = a.loadDB(sink); db != nil {
 			defer db.Close()
 		}

@@ -357,10 +357,17 @@ func TestNothingApplies(t *testing.T) {
 	if st := obsStates(c, MitigationNoKnownVulns); st[finding.InPlace] == "" {
 		t.Errorf("no-known-vulns: %v", st)
 	}
+	// No dependency at all: nothing to audit, no data loaded, no word
+	// about its age (a pre-commit run that stages only code).
 	empty := t.TempDir()
-	c = scan(t, empty, analyzer.Options{}, nil, fresh)
-	if st := obsStates(c, MitigationNoKnownVulns); len(st) != 1 || !strings.Contains(st[finding.NotApplicable], "no Python dependency") {
-		t.Errorf("empty tree no-known-vulns: %v", st)
+	c = scan(t, empty, analyzer.Options{DBPath: "testdata/nonexistent.zip"}, nil, time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, id := range []string{MitigationNoKnownVulns, MitigationDataFresh, MitigationStripePatched} {
+		if st := obsStates(c, id); len(st) != 1 || st[finding.NotApplicable] == "" {
+			t.Errorf("empty tree %s: %v", id, st)
+		}
+	}
+	if len(c.Findings)+len(c.Warnings)+len(c.DataSources) != 0 {
+		t.Errorf("empty tree: %+v %+v %+v", c.Findings, c.Warnings, c.DataSources)
 	}
 }
 

@@ -45,7 +45,7 @@ func (au *audit) run(ctx context.Context) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if au.db != nil {
+	if au.db != nil && len(names) > 0 {
 		au.freshness()
 		au.db.Prefetch(names)
 	}
@@ -76,24 +76,24 @@ func (au *audit) unknowns(packages int, hasStripe bool) {
 		obs(MitigationStripePatched, finding.NotApplicable, noStripe)
 		obs(MitigationStripePinned, finding.NotApplicable, noStripe)
 	}
+	if packages == 0 {
+		const none = "no Python dependency is declared, locked or installed in the scanned tree"
+		obs(MitigationNoKnownVulns, finding.NotApplicable, none)
+		obs(MitigationDataFresh, finding.NotApplicable, none+", so no advisory data was needed")
+		return
+	}
 	if au.db == nil {
 		obs(MitigationDataFresh, finding.NoData, "the advisory data could not be read (see warnings)")
 		if hasStripe {
 			obs(MitigationStripePatched, finding.NoData, "stripe was found but could not be matched: no advisory data")
 		}
-		if packages > 0 {
-			obs(MitigationNoKnownVulns, finding.NoData, fmt.Sprintf("%d packages found but not matched: no advisory data", packages))
-		} else {
-			obs(MitigationNoKnownVulns, finding.NotApplicable, "no Python dependency is declared, locked or installed in the scanned tree")
-		}
+		obs(MitigationNoKnownVulns, finding.NoData, fmt.Sprintf("%d packages found but not matched: no advisory data", packages))
 		return
 	}
 	if hasStripe && !au.stripeChecked {
 		obs(MitigationStripePatched, finding.NotApplicable, "stripe has no version or range that can be matched (direct URL or VCS requirement only)")
 	}
 	switch {
-	case packages == 0:
-		obs(MitigationNoKnownVulns, finding.NotApplicable, "no Python dependency is declared, locked or installed in the scanned tree")
 	case au.checked == 0:
 		obs(MitigationNoKnownVulns, finding.NotApplicable, "no dependency has a version or range that can be matched (direct URL or VCS requirements only)")
 	case au.vulnerable == 0:
