@@ -346,3 +346,96 @@ func BenchmarkEmbeddedOpenAndCheck(b *testing.B) {
 		db.Check("requests", "2.19.0")
 	}
 }
+
+// sameRelease must never reject a listed version whose canonical form has
+// the queried release: it only spares the parser.
+func TestSameRelease(t *testing.T) {
+	for _, tc := range []struct {
+		s, q string
+		want bool
+	}{
+		{"1.0rc1", "1.0rc1", true}, {"01.0-RC.1", "1.0rc1", true}, {"v1.0.post1", "1.0.post1", true},
+		{"1.0-1", "1.0.post1", true}, {"1.0.0a1", "1.0a1", false}, {"1.1a1", "1.0a1", false},
+		{"2015.04.28b1", "2015.4.28b1", true}, {"1!1.0a1", "1.0a1", true}, {"1.0a1+local.7", "1.0a1+local.7", true},
+		{"1.0.dev", "1.0.dev0", true}, {" 1.0b2 ", "1.0b2", true}, {"1.0", "1.0a1", true}, {"x1.0", "1.0a1", false},
+	} {
+		v := pep440.MustParse(tc.q)
+		if got := sameRelease(tc.s, v.Release()); got != tc.want {
+			t.Errorf("sameRelease(%q, %v) = %v, want %v", tc.s, v.Release(), got, tc.want)
+		}
+		// Wherever the canonical forms agree, sameRelease must say yes.
+		if pv, err := pep440.Parse(tc.s); err == nil && pv.String() == v.String() && !sameRelease(tc.s, v.Release()) {
+			t.Errorf("%q has the canonical form of %q but was rejected", tc.s, tc.q)
+		}
+	}
+}
+
+// listedHas (which parses only the listed versions sameRelease lets through)
+// answers as parsing every listed version would, for every listed version
+// of every advisory in the shared tree, queried in canonical and in
+// non-canonical spellings.
+func TestListedHasMatchesFullParse(t *testing.T) {
+	needShared(t)
+	emb, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, n := range names(emb) {
+		for _, e := range emb.entries(n) {
+			var canon []string
+			for _, s := range e.listed {
+				if v, err := pep440.Parse(s); err == nil {
+					canon = append(canon, v.String())
+				}
+			}
+			for _, s := range e.listed {
+				v, err := pep440.Parse(s)
+				if err != nil {
+					continue
+				}
+				for _, q := range []string{v.String(), "v" + v.String(), strings.ToUpper(v.String())} {
+					qv, err := pep440.Parse(q)
+					if err != nil {
+						continue
+					}
+					want := false
+					for _, c := range canon {
+						want = want || c == qv.String()
+					}
+					for _, l := range e.listed {
+						want = want || l == q
+					}
+					checked++
+					if got := e.listedHas(q, qv, true); got != want {
+						t.Errorf("%s %s: listedHas(%q) = %v, want %v", n, e.rec.ID, q, got, want)
+					}
+				}
+			}
+		}
+	}
+	if checked < 10000 {
+		t.Errorf("only %d queries", checked)
+	}
+}
+
+// BenchmarkIndexAudit is the dependency audit's use of the index: open it,
+// read the records of 300 packages, check one version of each.
+func BenchmarkIndexAudit(b *testing.B) {
+	emb, err := Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns := names(emb)
+	if len(ns) > 300 {
+		ns = ns[:300]
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		db, _ := Embedded()
+		db.Prefetch(ns)
+		for _, n := range ns {
+			db.Check(n, "1.0.0")
+		}
+	}
+}
