@@ -35,6 +35,7 @@ func Analyze(p *pyast.Project, sink finding.Sink) {
 	for _, h := range a.findHandlers() {
 		a.checkHandler(h)
 	}
+	a.nothingApplies()
 }
 
 func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, key, msg, evidence string, related ...finding.Location) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/mitigation"
+	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/pyast/expect"
 	"github.com/stripeguard/stripeguard/internal/rules"
 )
@@ -62,4 +63,43 @@ func obsDetails(os []*finding.Observation) []string {
 		out = append(out, o.Detail)
 	}
 	return out
+}
+
+// A tree without handlers, or with handlers that never call
+// construct_event, says which controls it gives nothing to check.
+func TestNothingApplies(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want map[string]string // mitigation -> detail fragment; absent = no n/a observation
+	}{
+		{"import stripe\nstripe.api_key = 'x'\n", map[string]string{MitigationVerified: "no Stripe webhook handler", MitigationFailsClosed: "no Stripe webhook handler"}},
+		{"import json, stripe\nfrom flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/webhook', methods=['POST'])\ndef hook():\n    event = json.loads(request.data)\n    if event['type'] == 'checkout.session.completed':\n        pass\n    return ''\n",
+			map[string]string{MitigationSecret: "no signature verification call", MitigationRawBody: "no signature verification call"}},
+		{"import os, stripe\nfrom flask import Flask, request, abort\napp = Flask(__name__)\n\n@app.route('/webhook', methods=['POST'])\ndef hook():\n    try:\n        event = stripe.Webhook.construct_event(request.get_data(), request.headers.get('Stripe-Signature'), os.environ['STRIPE_WEBHOOK_SECRET'])\n    except (ValueError, stripe.error.SignatureVerificationError):\n        abort(400)\n    return ''\n",
+			map[string]string{}},
+	} {
+		m, err := pyast.ParseModule("app.py", []byte(tc.src), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c finding.Collector
+		Analyze(pyast.NewProject([]*pyast.Module{m}), &c)
+		got := map[string]string{}
+		for _, o := range c.Observations {
+			if o.State == finding.NotApplicable {
+				got[o.Mitigation] = o.Detail
+			}
+		}
+		for id, frag := range tc.want {
+			if !strings.Contains(got[id], frag) {
+				t.Errorf("%q: %s = %q, want %q", tc.src[:30], id, got[id], frag)
+			}
+		}
+		if len(tc.want) == 0 && len(got) > 0 {
+			t.Errorf("verified handler: n/a observations %v", got)
+		}
+		if _, ok := got[MitigationVerified]; ok && tc.want[MitigationVerified] == "" {
+			t.Errorf("%q: a tree with a handler must not call verification n/a", tc.src[:30])
+		}
+	}
 }
