@@ -9,7 +9,7 @@
 # are the same with every kind of data and a superset of osv-scanner's.
 # Everything goes to bench/work/deps/ (gitignored).
 #
-#   bench/deps/run.sh            # N=5 runs per tool
+#   bench/deps/run.sh            # N=7 rounds (each tool once per round)
 #   N=1 bench/deps/run.sh        # quick check
 #   OSV_SCANNER=/path/to/osv-scanner bench/deps/run.sh
 #
@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-N=${N:-5}
+N=${N:-7}
 WORK=bench/work/deps
 mkdir -p "$WORK/bin"
 

@@ -122,7 +122,28 @@ var nameNormRE = regexp.MustCompile(`[-_.]+`)
 // NormalizeName is the PEP 503 normalised form of a project name, applied
 // to advisory and manifest names alike.
 func NormalizeName(name string) string {
+	if normalized(name) {
+		return name // most names already are: skip the regular expression
+	}
 	return strings.ToLower(nameNormRE.ReplaceAllString(strings.TrimSpace(name), "-"))
+}
+
+// normalized reports whether name is already in PEP 503 form: lower-case
+// letters, digits and single '-' between them.
+func normalized(name string) bool {
+	if name == "" || name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && name[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Load reads advisories from path: an advisory index (the format of the

@@ -439,3 +439,14 @@ func BenchmarkIndexAudit(b *testing.B) {
 		}
 	}
 }
+
+func TestNormalizeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"requests": "requests", "Django": "django", "jw.util": "jw-util", "typing_extensions": "typing-extensions",
+		"a--b": "a-b", "a-_.b": "a-b", " zope.interface ": "zope-interface", "-x": "-x", "x-": "x-", "ruamel.yaml.clib": "ruamel-yaml-clib",
+	} {
+		if got := NormalizeName(in); got != want {
+			t.Errorf("NormalizeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -357,6 +357,11 @@ func TestNothingApplies(t *testing.T) {
 	if st := obsStates(c, MitigationNoKnownVulns); st[finding.InPlace] == "" {
 		t.Errorf("no-known-vulns: %v", st)
 	}
+	// A library declares a range: pinning is the application's job.
+	c = scan(t, filepath.Join("testdata", "app-lib"), analyzer.Options{}, nil, fresh)
+	if st := obsStates(c, MitigationStripePinned); len(st) != 1 || !strings.Contains(st[finding.NotApplicable], "declared by a library") {
+		t.Errorf("library stripe-pinned: %v", st)
+	}
 	// No dependency at all: nothing to audit, no data loaded, no word
 	// about its age (a pre-commit run that stages only code).
 	empty := t.TempDir()

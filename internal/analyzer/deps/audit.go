@@ -428,12 +428,16 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 		f.Package = &finding.Package{Name: stripe, Version: r.Version, Specifier: r.Specifier, Ecosystem: osv.Ecosystem, Source: string(r.Source)}
 		au.sink.Finding(f)
 	}
+	var library *pydeps.Requirement
 	if !locked {
-		for _, r := range rs {
+		for i, r := range rs {
 			if !r.Direct || r.Source == pydeps.SourceInstalled || r.Source == pydeps.SourceLockfile || r.Version != "" || r.URL != "" {
 				continue
 			}
 			if au.isLibrary(r) {
+				if library == nil {
+					library = &rs[i]
+				}
 				continue
 			}
 			f := StripeUnpinned.New()
@@ -459,9 +463,13 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 			bad = true
 		}
 	}
-	if !bad && pin != nil {
+	switch {
+	case !bad && pin != nil:
 		au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.InPlace,
 			Detail: fmt.Sprintf("stripe %s %s from PyPI", sourceVerb(*pin), pin.Version), File: pin.File, Line: pin.Line})
+	case !bad && library != nil:
+		au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.NotApplicable,
+			Detail: fmt.Sprintf("stripe%s is declared by a library, which should allow a range; the application that installs it pins it", displaySpec(library.Specifier)), File: library.File, Line: library.Line})
 	}
 }
 
