@@ -65,7 +65,10 @@ type Requirement struct {
 	LocalPath bool
 	Editable  bool
 	Index     string // index URL recorded for this package if known
-	Direct    bool   // listed in a manifest (vs only in a lock/installed env)
+	Direct    bool   // listed in a manifest (vs only in a lock/installed env or a constraints file)
+	// Constraint: read from a pip constraints file (-c); it pins the
+	// version of a package something else requires.
+	Constraint bool
 	// Requires lists the normalised names of the package's own dependencies
 	// when the source records them (installed METADATA Requires-Dist,
 	// lock-file dependency lists). Requirements that apply only with an
@@ -221,6 +224,11 @@ func kindOf(rel string) fileKind {
 	return kindUnknown
 }
 
+// IsRequirementsFile reports the names Parse reads as pip requirements
+// files (requirements*.txt, requirements/*.txt, pip-tools *.in,
+// constraints*.txt, requirements*.pip, rye requirements*.lock).
+func IsRequirementsFile(rel string) bool { return kindOf(rel) == kindRequirements }
+
 // IsConstraintsName reports file names that by convention hold pip
 // constraints (constraints.txt, constraints-dev.txt, requirements/constraints.txt).
 func IsConstraintsName(rel string) bool {
@@ -328,7 +336,7 @@ func decodeText(data []byte) []byte {
 	if len(data) > MaxFileSize*4 {
 		return data
 	}
-	if text, _, ok := decodeBOM(data); ok {
+	if text, ok := decodeBOM(data); ok {
 		return []byte(text)
 	}
 	return data

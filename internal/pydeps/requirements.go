@@ -229,7 +229,7 @@ func (p *parser) parseRequirementLine(file string, line int, text string, constr
 	}
 	r.Source, r.File, r.Line, r.Direct, r.Hashes = src, file, line, !constraint, opts.hashes
 	if constraint {
-		r.Name = Normalize(r.RawName)
+		r.Name, r.Constraint = Normalize(r.RawName), true
 		p.constraints = append(p.constraints, r)
 		return
 	}

@@ -2,50 +2,24 @@ package pydeps
 
 import (
 	"bytes"
-	"encoding/binary"
 	"regexp"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stripeguard/stripeguard/internal/source"
 )
 
 // decodeBOM decodes text that starts with a byte-order mark, checking the
 // marks in the order current pip does (UTF-8, UTF-32, UTF-16: the UTF-16
 // LE mark is a prefix of the UTF-32 LE one). ok is false without a mark.
-func decodeBOM(data []byte) (text, encoding string, ok bool) {
-	switch {
-	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
-		return string(data[3:]), "utf-8", true
-	case bytes.HasPrefix(data, []byte("\xff\xfe\x00\x00")):
-		return decodeUTF32(data[4:], binary.LittleEndian), "utf-32-le", true
-	case bytes.HasPrefix(data, []byte("\x00\x00\xfe\xff")):
-		return decodeUTF32(data[4:], binary.BigEndian), "utf-32-be", true
-	case bytes.HasPrefix(data, []byte("\xff\xfe")):
-		return decodeUTF16(data[2:], binary.LittleEndian), "utf-16-le", true
-	case bytes.HasPrefix(data, []byte("\xfe\xff")):
-		return decodeUTF16(data[2:], binary.BigEndian), "utf-16-be", true
+func decodeBOM(data []byte) (text string, ok bool) {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return string(data[3:]), true
 	}
-	return "", "", false
-}
-
-func decodeUTF16(b []byte, order binary.ByteOrder) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, order.Uint16(b[i:]))
+	if b, ok := source.DecodeUTF16or32(data); ok {
+		return string(b), true
 	}
-	return string(utf16.Decode(u))
-}
-
-func decodeUTF32(b []byte, order binary.ByteOrder) string {
-	var sb strings.Builder
-	for i := 0; i+3 < len(b); i += 4 {
-		r := rune(order.Uint32(b[i:]))
-		if !utf8.ValidRune(r) {
-			r = utf8.RuneError
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
+	return "", false
 }
 
 // pep263RE is pip's PEP263_ENCODING_RE.
@@ -60,7 +34,7 @@ func (p *parser) decodeReqFile(rel string, data []byte) (string, bool) {
 		p.warn(rel, 0, "file too large (%d bytes, limit %d); not parsed", len(data), MaxFileSize)
 		return "", false
 	}
-	text, _, ok := decodeBOM(data)
+	text, ok := decodeBOM(data)
 	if !ok {
 		enc := "utf-8"
 		for i, l := range bytes.SplitN(data, []byte("\n"), 3) {
