@@ -22,8 +22,8 @@ type File struct {
 	Size int64
 	Data []byte
 	// Tracked: git tracks this path. Ignored: .gitignore or an exclude
-	// covers it (only env-like files are yielded when ignored, so that
-	// permission and hygiene checks can see them).
+	// covers it (only local secret files, IsLocalSecretFile, are yielded
+	// when ignored, so that permission and hygiene checks can see them).
 	Tracked bool
 	Ignored bool
 	// Container describes how the text was obtained when it is not the
@@ -55,6 +55,28 @@ func (f *File) Inner() string {
 func IsEnvLike(base string) bool {
 	b := strings.ToLower(base)
 	return b == ".env" || b == ".envrc" || strings.HasPrefix(b, ".env.") || strings.HasSuffix(b, ".env")
+}
+
+// IsLocalSecretFile reports whether a base name is a file where keys are
+// meant to live on a developer's machine or a server, kept out of git: a
+// dotenv file, local settings (local_settings.py, settings_local.py,
+// local.py), secrets and credentials files (secrets.json, .secrets.toml,
+// credentials.json), *.local.* overrides. The walker shows them to the
+// analyzers even when git ignores them, so that their permissions can be
+// checked; a key in them is where it belongs when git ignores them.
+func IsLocalSecretFile(base string) bool {
+	b := strings.ToLower(base)
+	if IsEnvLike(b) {
+		return true
+	}
+	switch b {
+	case "local_settings.py", "settings_local.py", "local.py", "secrets.py", "instance_config.py":
+		return true
+	}
+	stem := strings.TrimPrefix(b, ".")
+	return strings.HasPrefix(stem, "secrets.") ||
+		stem == "credentials" || strings.HasPrefix(stem, "credentials.") ||
+		strings.HasSuffix(stem, ".local") || strings.Contains(stem, ".local.")
 }
 
 // Project is what project-level analyzers (dependency audit, git history)
