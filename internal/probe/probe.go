@@ -369,6 +369,8 @@ func causeFinding(r *rules.Rule, target string, crs []*CaseResult) *finding.Find
 	switch r {
 	case ServerError:
 		f.Message = fmt.Sprintf("The endpoint answered %s with a server error (%s): %s", deliveries, f.Context, strings.Join(list, "; "))
+	case FutureTimestamp:
+		f.Message = fmt.Sprintf("The endpoint accepted a correctly signed delivery dated a day in the future (%s): %s. No Stripe SDK bounds future timestamps; this matters only if the signing secret leaked", f.Context, strings.Join(list, "; "))
 	case ReplayAccepted:
 		f.Message = fmt.Sprintf("The endpoint answered 2xx to a byte-identical replay of the valid delivery (%s): %s. The probe cannot see whether the app processed the event again; if it records processed event ids and skips duplicates, this 2xx is what Stripe asks for", f.Context, strings.Join(list, "; "))
 	default:

@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	pep440 "github.com/aquasecurity/go-pep440-version"
+	spec440 "github.com/stripeguard/stripeguard/internal/pep440"
 )
 
 var (
@@ -578,114 +578,52 @@ func (e *markerEval) value(t mtok) (string, bool) {
 	return v, ok
 }
 
+// versionMarkers are the variables packaging compares as PEP 440 versions
+// (MARKERS_REQUIRING_VERSION); every other variable is compared as a
+// string.
+var versionMarkers = map[string]bool{"python_version": true, "python_full_version": true,
+	"implementation_version": true, "platform_release": true}
+
+// compare evaluates one marker comparison as packaging 26 (current pip)
+// does: for the version variables, a right-hand side that makes a valid
+// specifier is matched as PEP 440 (pre-releases included; a left-hand
+// side that is no version matches nothing); otherwise, and for every
+// other variable, strings are compared, with < and > always false and <=
+// and >= meaning equality; ~= and === on strings are undefined (an
+// error).
 func (e *markerEval) compare(lt mtok, op string, rt mtok) (tri, error) {
 	lhs, lok := e.value(lt)
 	rhs, rok := e.value(rt)
 	if !lok || !rok {
 		return mUnknown, nil
 	}
-	if lt.val == "extra" || rt.val == "extra" {
+	key := lt.val
+	if lt.kind != 'v' {
+		key = rt.val
+	}
+	if key == "extra" {
 		lhs, rhs = Normalize(lhs), Normalize(rhs)
+	}
+	if versionMarkers[key] && op != "in" && op != "not in" {
+		if ss, err := spec440.ParseSpecifierSet(op + rhs); err == nil && specifierRE.FindString(op+rhs) == op+rhs {
+			v, err := spec440.Parse(lhs)
+			if err != nil {
+				return mFalse, nil
+			}
+			return triOf(ss.ContainsVersion(v, spec440.PreInclude)), nil
+		}
 	}
 	switch op {
 	case "in":
 		return triOf(strings.Contains(rhs, lhs)), nil
 	case "not in":
 		return triOf(!strings.Contains(rhs, lhs)), nil
-	case "===":
-		return triOf(lhs == rhs), nil
-	}
-	if b, ok := versionCompare(lhs, op, rhs); ok {
-		return triOf(b), nil
-	}
-	switch op {
-	case "==":
+	case "==", "<=", ">=":
 		return triOf(lhs == rhs), nil
 	case "!=":
 		return triOf(lhs != rhs), nil
-	case "<":
-		return triOf(lhs < rhs), nil
-	case "<=":
-		return triOf(lhs <= rhs), nil
-	case ">":
-		return triOf(lhs > rhs), nil
-	case ">=":
-		return triOf(lhs >= rhs), nil
+	case "<", ">":
+		return mFalse, nil
 	}
-	return mUnknown, fmt.Errorf("operator %s needs PEP 440 versions, got %q and %q", op, lhs, rhs)
-}
-
-// versionCompare evaluates "lhs op rhs" as PEP 440 versions (rhs may use a
-// trailing .* with == and !=). ok is false when either is not a version.
-func versionCompare(lhs, op, rhs string) (result, ok bool) {
-	lv, err := pep440.Parse(lhs)
-	if err != nil {
-		return false, false
-	}
-	if (op == "==" || op == "!=") && strings.HasSuffix(rhs, ".*") {
-		pv, err := pep440.Parse(strings.TrimSuffix(rhs, ".*"))
-		if err != nil {
-			return false, false
-		}
-		m := prefixMatch(lv, pv)
-		return m == (op == "=="), true
-	}
-	rv, err := pep440.Parse(rhs)
-	if err != nil {
-		return false, false
-	}
-	c := lv.Compare(rv)
-	switch op {
-	case "==":
-		return c == 0, true
-	case "!=":
-		return c != 0, true
-	case "<":
-		return c < 0, true
-	case "<=":
-		return c <= 0, true
-	case ">":
-		return c > 0, true
-	case ">=":
-		return c >= 0, true
-	case "~=":
-		parts := strings.Split(rv.BaseVersion(), ".")
-		if i := strings.Index(parts[0], "!"); i >= 0 {
-			parts[0] = parts[0][i+1:]
-		}
-		if len(parts) < 2 {
-			return false, false
-		}
-		pv, err := pep440.Parse(strings.Join(parts[:len(parts)-1], "."))
-		if err != nil {
-			return false, false
-		}
-		return c >= 0 && prefixMatch(lv, pv), true
-	}
-	return false, false
-}
-
-// prefixMatch reports whether v's release starts with prefix's release
-// (missing components of v count as 0).
-func prefixMatch(v, prefix pep440.Version) bool {
-	vp := releaseParts(v)
-	pp := releaseParts(prefix)
-	for i, x := range pp {
-		y := "0"
-		if i < len(vp) {
-			y = vp[i]
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-func releaseParts(v pep440.Version) []string {
-	b := v.BaseVersion()
-	if i := strings.Index(b, "!"); i >= 0 {
-		b = b[i+1:]
-	}
-	return strings.Split(b, ".")
+	return mUnknown, fmt.Errorf("undefined comparison %q %s %q", lhs, op, rhs)
 }

@@ -202,7 +202,7 @@ func loadPipdiffCorpus(t testing.TB) []*pdCase {
 // pdEnvs are the marker environments both sides evaluate every marker in.
 var pdEnvs = []map[string]string{
 	{"python_version": "3.11", "python_full_version": "3.11.2", "os_name": "posix", "sys_platform": "linux",
-		"platform_release": "6.1.0", "platform_system": "Linux", "platform_version": "#1 SMP", "platform_machine": "x86_64",
+		"platform_release": "6.1.0-13-amd64", "platform_system": "Linux", "platform_version": "#1 SMP", "platform_machine": "x86_64",
 		"platform_python_implementation": "CPython", "implementation_name": "cpython", "implementation_version": "3.11.2", "extra": ""},
 	{"python_version": "3.8", "python_full_version": "3.8.10", "os_name": "nt", "sys_platform": "win32",
 		"platform_release": "10", "platform_system": "Windows", "platform_version": "10.0.19045", "platform_machine": "AMD64",
@@ -323,7 +323,10 @@ func goSide(c *pdCase) (reqs []pdReq, opts []pdOption, rejected bool, warns []st
 		}
 		if r.URL != "" {
 			u := r.URL
-			if r.LocalPath {
+			if strings.HasPrefix(u, "file:") && !strings.HasPrefix(u, "file://") && strings.Contains(u, "../") {
+				u = u[len("file:"):] // pip resolves relative file: URLs with ../ to a path
+			}
+			if r.LocalPath && urlScheme(u) == "" {
 				u = strings.ReplaceAll(u, `\`, "/")
 				if !strings.HasPrefix(u, "/") {
 					u = path.Clean(u)

@@ -134,7 +134,10 @@ func TestEvalMarker(t *testing.T) {
 		{`platform_release >= "5" or python_version > "3"`, linux311, mTrue, false},
 		{`platform_release >= "5" and python_version < "3"`, linux311, mFalse, false},
 		{`os.name == "posix"`, linux311, mTrue, false},
-		{`platform_machine > "a"`, linux311, mTrue, false}, // string fallback
+		{`platform_machine > "a"`, linux311, mFalse, false},                                                   // packaging 26: < and > are false on strings
+		{`platform_machine >= "x86_64"`, linux311, mTrue, false},                                              // ... and <= >= mean equality
+		{`platform_release >= "5.0"`, map[string]string{"platform_release": "6.1.0-13-amd64"}, mFalse, false}, // not a version: no match
+		{`os_name ~= "posix"`, linux311, mUnknown, true},                                                      // undefined on strings
 		{`python_version >= "3.7"`, nil, mUnknown, false},
 		{`python_version >=`, linux311, mUnknown, true},
 		{`python_version "3"`, linux311, mUnknown, true},

@@ -227,7 +227,11 @@ func (p *parser) parseRequirementLine(file string, line int, text string, constr
 			return
 		}
 	}
-	r.Source, r.File, r.Line, r.Direct, r.Hashes = src, file, line, !constraint, opts.hashes
+	r.Source, r.File, r.Line, r.Direct = src, file, line, !constraint
+	if !editable {
+		// pip passes no --hash to an editable requirement.
+		r.Hashes = opts.hashes
+	}
 	if constraint {
 		r.Name, r.Constraint = Normalize(r.RawName), true
 		p.constraints = append(p.constraints, r)
@@ -243,9 +247,12 @@ func (p *parser) optionLine(file string, line int, o *pipOpts, constraint bool) 
 	case len(o.requirements) > 0:
 		// pip follows only the first -r of a line; -r beats -c, and a
 		// -r file is a requirements file even inside a constraints file.
+		// The other options of an include line are not applied.
 		p.include(file, line, o.requirements[0], false)
+		return
 	case len(o.constraints) > 0:
 		p.include(file, line, o.constraints[0], true)
+		return
 	}
 	if len(o.hashes) > 0 {
 		p.warn(file, line, "--hash without a requirement on the same line is ignored (pip warns too)")
@@ -253,7 +260,7 @@ func (p *parser) optionLine(file string, line int, o *pipOpts, constraint bool) 
 	rec := func(opt, value string) {
 		p.indexes = append(p.indexes, IndexSetting{File: file, Line: line, Option: opt, Value: value})
 	}
-	if o.indexURL != nil {
+	if o.indexURL != nil && *o.indexURL != "" { // pip ignores an empty one
 		rec("--index-url", *o.indexURL)
 		if p.firstIdx == "" {
 			p.firstIdx = *o.indexURL

@@ -128,7 +128,11 @@ func eggFragment(u string) (string, error) {
 func linkFilename(u string) string {
 	if isPipURL(u) {
 		if parsed, err := url.Parse(u); err == nil {
-			name := path.Base(strings.TrimRight(parsed.Path, "/"))
+			p := parsed.Path
+			if p == "" {
+				p = parsed.Opaque // file:../dir/x.whl
+			}
+			name := path.Base(strings.TrimRight(p, "/"))
 			if name == "." || name == "/" || name == "" {
 				name = parsed.Host
 			}
@@ -234,7 +238,7 @@ func requirementFromLine(spec string, editable bool) (Requirement, error) {
 		}
 		return r, markerErr
 	}
-	r.URL, r.LocalPath = link, !isPipURL(link)
+	r.URL, r.LocalPath = link, !isPipURL(link) || urlScheme(link) == "file"
 	if strings.HasSuffix(linkFilename(link), ".whl") {
 		n, v, err := parseWheelFilename(linkFilename(link))
 		if err != nil {
