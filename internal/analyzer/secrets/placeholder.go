@@ -70,6 +70,9 @@ func quote(s string) string { return "\"" + s + "\"" }
 // Cost: one pass per word length over the body, on key candidates only.
 func repeatedWord(body string) string {
 	const minWord, maxWord = 5, 16
+	if !repeated5gram(body) {
+		return "" // every repeated word repeats its first five characters
+	}
 	seen := make(map[string]bool, len(body))
 	for n := maxWord; n >= minWord; n-- {
 		if 2*n > len(body) {
@@ -88,6 +91,29 @@ func repeatedWord(body string) string {
 		}
 	}
 	return ""
+}
+
+// repeated5gram reports whether some run of five characters occurs twice:
+// an allocation-free filter (five bytes packed into a word, open
+// addressing in a table on the stack) that random bodies almost always
+// fail, so repeatedWord's full search runs for placeholders only.
+func repeated5gram(body string) bool {
+	if len(body) < 10 || len(body) > 400 {
+		return len(body) > 400 // (no key is that long; keep the full check)
+	}
+	var table [1024]uint64
+	for i := 0; i+5 <= len(body); i++ {
+		h := uint64(1)<<63 | uint64(body[i])<<32 | uint64(body[i+1])<<24 | uint64(body[i+2])<<16 | uint64(body[i+3])<<8 | uint64(body[i+4])
+		j := (h * 0x9E3779B97F4A7C15) >> 54
+		for table[j] != 0 {
+			if table[j] == h {
+				return true
+			}
+			j = (j + 1) & 1023
+		}
+		table[j] = h
+	}
+	return false
 }
 
 // period is the smallest p such that s is a repetition of its first p bytes
