@@ -1,6 +1,7 @@
 package pydeps
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"strings"
@@ -221,6 +222,9 @@ var compileHeaderRE = regexp.MustCompile(`(?i)\b(pip-compile|uv pip compile)\b`)
 func CompiledFrom(rel string, data []byte) []string {
 	if len(data) > 16<<10 {
 		data = data[:16<<10]
+	}
+	if !bytes.Contains(data, []byte("compile")) {
+		return nil // the cheap gate for every .txt of a tree
 	}
 	out := []string{}
 	header := false
