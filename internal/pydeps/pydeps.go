@@ -7,8 +7,10 @@
 // turned into a warning).
 //
 // Formats: pip requirements files (*requirements*.txt, requirements/*.txt,
-// pip-tools *.in) with -r/-c includes, options, hashes, markers, URL/VCS,
-// editable and path requirements; pyproject.toml (PEP 621, PEP 735
+// requirements*.pip, constraints*.txt, pip-tools *.in, and any file a pip
+// command names: ParseRequirements, PipFileRefs), read exactly as pip
+// reads them (requirements.go), with -r/-c includes, options, hashes,
+// markers, URL/VCS, editable and path requirements; pyproject.toml (PEP 621, PEP 735
 // dependency-groups, Poetry, PDM, uv, Hatch environments, setuptools
 // dynamic dependencies from files); setup.cfg; literal lists in setup.py;
 // Pipfile and Pipfile.lock; poetry.lock, uv.lock, pdm.lock, pylock.toml
@@ -16,7 +18,8 @@
 //
 // Conventions: Name is "" for a URL or path requirement whose project name
 // cannot be told (no #egg=, not a wheel/sdist file name). Entries of -c
-// constraints files and of lock files have Direct false. The project being
+// constraints files are in Result.Constraints (Constraint true), not in
+// Requirements; entries of lock files have Direct false. The project being
 // locked (uv.lock source editable/virtual ".") is not reported. Versions of
 // lock files and METADATA are kept exactly as written ("1.10" stays "1.10").
 package pydeps
