@@ -120,7 +120,7 @@ func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, m
 		if ts := secrets.TestFixtureSeverity(credOf(secret)); ts != finding.SeverityUnknown {
 			f.Severity = ts
 			f.Context = secrets.TestFixtureContext
-			f.Message += " in test code (a test fixture: if it is also a real secret of a deployed endpoint or account, roll it)"
+			f.Message += ", in test code (a test fixture; if it is also the real secret of a deployed endpoint or account, roll it)"
 		}
 	}
 	if related != nil {

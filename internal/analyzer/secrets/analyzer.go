@@ -347,7 +347,7 @@ func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m
 		// seed test accounts: visible, low. A live key is never a fixture.
 		r.Severity = TestFixtureSeverity(m.Cred)
 		r.Context = TestFixtureContext
-		where += " in test code (a test fixture: if it is also a real secret of a deployed endpoint or account, roll it)"
+		where += ", in test code (a test fixture; if it is also the real secret of a deployed endpoint or account, roll it)"
 	}
 	if rule == DocumentationKey {
 		r.Message = "Stripe's documentation example key (" + docKeys[m.Key] + ") " + where + "; not a leak, but the code was copied from the docs"
