@@ -135,6 +135,9 @@ func runScan(args []string, std Stdio) int {
 		return Fail(std, err)
 	}
 	r.Target = displayTarget(root)
+	if !*staged { // staged scans read the index: the working tree is another text
+		r.Source = os.DirFS(root)
+	}
 	if *writeBaseline != "" {
 		if err := baseline.Write(*writeBaseline, r.Findings); err != nil {
 			return Fail(std, err)
