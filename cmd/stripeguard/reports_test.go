@@ -75,4 +75,3 @@ func TestExtraReportsAndBaselines(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
