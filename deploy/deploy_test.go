@@ -467,8 +467,9 @@ func TestComposeStack(t *testing.T) {
 		t.Errorf("the app handled the event %d times, want exactly once:\n%s", n, appLogs.String())
 	}
 	// Redis holds the delivered event id (the shared dedupe store).
-	if out, err := exec.Command("redis-cli", "-p", redisPort, "--scan", "--pattern", "stripeguard:evt:*").Output(); err == nil && !strings.Contains(string(out), "evt_compose_1") {
-		t.Errorf("event id not in Redis: %q", out)
+	cli := testutil.NeedProgram(t, "redis-cli")
+	if out, err := exec.Command(cli, "-p", redisPort, "--scan", "--pattern", "stripeguard:evt:*").Output(); err != nil || !strings.Contains(string(out), "evt_compose_1") {
+		t.Errorf("event id not in Redis: %q %v", out, err)
 	}
 }
 

@@ -2,7 +2,9 @@
 // Stripe webhook endpoint. It verifies Stripe-Signature (internal/webhooksig)
 // before anything reaches the app, answers replays of delivered events
 // itself, and forwards verified requests unchanged (exact body bytes,
-// original headers including Stripe-Signature, so the app verifies again).
+// original headers including Stripe-Signature, so the app verifies again),
+// adding X-Forwarded-For/-Proto/-Host and Forwarded (forwarded.go). It can
+// terminate TLS itself (tls.go).
 //
 // Status codes, from the client's (Stripe's) point of view:
 //
