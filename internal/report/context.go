@@ -96,12 +96,15 @@ func (c *ContextReader) Lines(f *finding.Finding, radius int) []Line {
 }
 
 // read returns a file's lines (each cut to MaxContextLine), or nil for a
-// file that is missing, not regular, too large or binary.
+// file that is missing, not regular (a symlink included), too large or
+// binary.
 func (c *ContextReader) read(name string) []string {
 	if !fs.ValidPath(name) {
 		return nil
 	}
-	st, err := fs.Stat(c.src, name)
+	// Lstat: a symlink is not followed (the scan never reads through one
+	// out of the tree, and the report must not either).
+	st, err := fs.Lstat(c.src, name)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > MaxContextFile {
 		return nil
 	}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -89,5 +91,28 @@ func TestContextReader(t *testing.T) {
 	}
 	if NewContextReader(&Report{}).Lines(f, 2) != nil {
 		t.Error("no source tree: want no context")
+	}
+}
+
+// A symlink in the tree is not followed, even to a file inside it.
+func TestContextReaderSymlink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "real.py"), []byte("x = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "out.py")); err != nil {
+		t.Skip("no symlinks here")
+	}
+	if err := os.Symlink("real.py", filepath.Join(dir, "in.py")); err != nil {
+		t.Fatal(err)
+	}
+	c := NewContextReader(&Report{Source: os.DirFS(dir)})
+	if l := c.Lines(&finding.Finding{File: "real.py", Line: 1}, 1); len(l) != 1 {
+		t.Errorf("regular file: %+v", l)
+	}
+	for _, name := range []string{"out.py", "in.py"} {
+		if l := c.Lines(&finding.Finding{File: name, Line: 1}, 1); l != nil {
+			t.Errorf("%s: followed a symlink: %+v", name, l)
+		}
 	}
 }
