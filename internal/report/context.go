@@ -24,6 +24,10 @@ const (
 	// MaxContextSpan is how many lines of a multi-line finding are shown
 	// after its first.
 	MaxContextSpan = 8
+	// MaxContextCache bounds the bytes of file lines kept between calls;
+	// past it the cache is dropped (files are read again if needed), so a
+	// report on thousands of large files stays within memory.
+	MaxContextCache = 64 << 20
 )
 
 // Line is one line of code context.
@@ -41,6 +45,7 @@ type ContextReader struct {
 	show    bool
 	secrets []string
 	cache   map[string][]string
+	cached  int // bytes in cache
 }
 
 // NewContextReader prepares code context for r. It returns nil when the
@@ -71,7 +76,16 @@ func (c *ContextReader) Lines(f *finding.Finding, radius int) []Line {
 	lines, ok := c.cache[f.File]
 	if !ok {
 		lines = c.read(f.File)
+		n := 0
+		for _, l := range lines {
+			n += len(l)
+		}
+		if c.cached+n > MaxContextCache {
+			clear(c.cache)
+			c.cached = 0
+		}
 		c.cache[f.File] = lines
+		c.cached += n
 	}
 	if f.Line > len(lines) {
 		return nil
