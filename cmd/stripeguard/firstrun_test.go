@@ -181,7 +181,7 @@ func TestStagedIsBrief(t *testing.T) {
 		last = lines[len(lines)-1] + last
 	}
 	if strings.Contains(stdout, "Mitigations") || strings.Contains(stdout, "no findings") || strings.Contains(stdout, "Advisory data") ||
-		!strings.Contains(stdout, "settings.py:2") || !strings.Contains(last, "findings") || !strings.Contains(last, "1 file scanned") {
+		!strings.Contains(stdout, "settings.py:2") || !strings.Contains(last, "finding") || !strings.Contains(last, "1 file scanned") {
 		t.Errorf("staged output:\n%s", stdout)
 	}
 	if n := strings.Count(stdout, "■ "); n != 1 {
