@@ -77,6 +77,11 @@ func hash(s string) string {
 // Severities lists the severity names, highest first.
 var severities = []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}
 
+type dataView struct {
+	Label, Summary string
+	Stale          bool
+}
+
 type page struct {
 	Title       string
 	CSP         string
@@ -96,10 +101,14 @@ type page struct {
 	Warnings    []*finding.Warning
 	MoreWarn    int
 	Notes       []string
-	Suppressed  int
-	Baselined   int
-	Analyzers   string
-	HasContext  bool
+	// Data is the advisory data the verdicts rest on; Scanned what was
+	// read.
+	Data       []dataView
+	Scanned    string
+	Suppressed int
+	Baselined  int
+	Analyzers  string
+	HasContext bool
 }
 
 type count struct {
@@ -183,7 +192,14 @@ func build(r *report.Report) *page {
 		Title: "Stripe threat model — " + target, CSP: csp, CSS: template.CSS(css), JS: template.JS(js),
 		Target: target, Tool: tool, Command: cmd, ShowSecrets: r.ShowSecrets,
 		Suppressed: r.Suppressed, Baselined: r.Baselined, Notes: r.Notes,
-		Analyzers: report.AndList(r.Analyzers),
+		Analyzers: report.AndList(r.Analyzers), Scanned: report.FilesLine(r.Files),
+	}
+	for _, d := range r.DataSources {
+		label := d.Name
+		if d.Name == "advisories" {
+			label = "Advisory data"
+		}
+		p.Data = append(p.Data, dataView{Label: label, Summary: d.Summary, Stale: d.Stale})
 	}
 	ctx := report.NewContextReader(r)
 	p.HasContext = ctx != nil

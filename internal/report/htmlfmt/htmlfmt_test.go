@@ -235,3 +235,14 @@ func BenchmarkWrite(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Like every report, the page says which advisory data it used and what was
+// scanned.
+func TestDataSourceAndFiles(t *testing.T) {
+	out := render(t, reporttest.Sample())
+	for _, s := range []string{`<p class="meta data-source">Advisory data: cache /home/dev/.cache/stripeguard/osv/PyPI/index.sgidx`, "newest record 2026-11-28", "Files: 1204 files scanned, 7 skipped"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+}
