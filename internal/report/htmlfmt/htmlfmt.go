@@ -141,6 +141,9 @@ type findingView struct {
 	Context    []report.Line
 	Package    *finding.Package
 	Related    []link
+	// Notes are related entries at the finding's own place: what they
+	// add, never a "see" pointing back at the finding.
+	Notes      []string
 	SameSecret []link
 	SamePkg    []link
 	SameLine   []link
@@ -337,6 +340,12 @@ func linkRelated(all []*finding.Finding, views map[*finding.Finding]*findingView
 	for _, f := range all {
 		v := views[f]
 		for _, rel := range f.Related {
+			if report.SameLocation(f, rel) {
+				if rel.Message != "" {
+					v.Notes = append(v.Notes, report.OneLine(rel.Message))
+				}
+				continue
+			}
 			text := rel.File
 			if rel.Line > 0 {
 				text += fmt.Sprintf(":%d", rel.Line)

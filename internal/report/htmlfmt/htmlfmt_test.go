@@ -246,3 +246,15 @@ func TestDataSourceAndFiles(t *testing.T) {
 		}
 	}
 }
+
+// A related entry at the finding's own place is a note, never a "See"
+// pointing back at the finding.
+func TestNoSeeToSelf(t *testing.T) {
+	out := render(t, reporttest.Sample())
+	if strings.Contains(out, "<code>services/payments/integrations/stripe/webhooks/handlers/v2/checkout_session_completed_handler.py:88</code>") {
+		t.Error("a See link points at the finding itself")
+	}
+	if !strings.Contains(out, `<span class="label">Note</span> <span class="note">also reported as testrules/raw-body: same call</span>`) {
+		t.Error("the same-place entry should be a note")
+	}
+}
