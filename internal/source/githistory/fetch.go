@@ -275,11 +275,13 @@ func (fs *fetchers) read(br *bufio.Reader, reqs <-chan request) error {
 		if err != nil || size < 0 {
 			return fmt.Errorf("git cat-file: bad size in %q", truncate(hdr, 80))
 		}
-		if string(f[1]) != "blob" || size > w.opt.MaxBlobSize {
+		// hdr points into br's buffer: copy what is needed before reading on.
+		isBlob := string(f[1]) == "blob"
+		if !isBlob || size > w.opt.MaxBlobSize {
 			if _, err := io.CopyN(io.Discard, br, size+1); err != nil {
 				return err
 			}
-			if string(f[1]) == "blob" {
+			if isBlob {
 				w.mu.Lock()
 				w.tooLarge++
 				w.mu.Unlock()
