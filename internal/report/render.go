@@ -87,27 +87,38 @@ func HistorySummary(f *finding.Finding) string {
 		return ""
 	}
 	var parts []string
-	intro := "introduced"
-	if h.AuthorDate != "" {
-		intro += " " + h.AuthorDate
-	}
-	if f.Commit != "" {
-		c := f.Commit
-		if len(c) > 12 {
-			c = c[:12]
+	if h.Reach == "dangling-blob" {
+		b := h.Blob
+		if len(b) > 12 {
+			b = b[:12]
 		}
-		intro += " in " + c
-	}
-	parts = append(parts, intro)
-	spread := fmt.Sprintf("%d commit%s, %d path%s", h.Commits, pluralS(h.Commits), h.Paths, pluralS(h.Paths))
-	if h.Paths > 1 && len(h.PathList) > 0 {
-		spread += " (" + strings.Join(h.PathList, ", ")
-		if h.Paths > len(h.PathList) {
-			spread += fmt.Sprintf(", +%d more", h.Paths-len(h.PathList))
+		parts = append(parts, "blob "+b+", never committed")
+	} else {
+		intro := "introduced"
+		if h.AuthorDate != "" {
+			intro += " " + h.AuthorDate
 		}
-		spread += ")"
+		if f.Commit != "" {
+			c := f.Commit
+			if len(c) > 12 {
+				c = c[:12]
+			}
+			intro += " in " + c
+		}
+		parts = append(parts, intro)
+		spread := fmt.Sprintf("%d commit%s", h.Commits, pluralS(h.Commits))
+		if h.Paths > 0 {
+			spread += fmt.Sprintf(", %d path%s", h.Paths, pluralS(h.Paths))
+		}
+		if h.Paths > 1 && len(h.PathList) > 0 {
+			spread += " (" + strings.Join(h.PathList, ", ")
+			if h.Paths > len(h.PathList) {
+				spread += fmt.Sprintf(", +%d more", h.Paths-len(h.PathList))
+			}
+			spread += ")"
+		}
+		parts = append(parts, spread)
 	}
-	parts = append(parts, spread)
 	if h.InWorkingTree {
 		parts = append(parts, "still in the working tree")
 	} else {

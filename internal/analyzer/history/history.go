@@ -247,16 +247,16 @@ func (r *Result) Notes() []string {
 		if h.Narrowed != "" {
 			what = h.Narrowed
 		}
-		s := fmt.Sprintf("git history: %d commits (%s), %d file versions (%s) and every commit message scanned", len(h.Commits), what, h.Blobs, humanBytes(h.Bytes))
+		s := fmt.Sprintf("git history: %s (%s), %s (%s) and every commit message scanned", plural(len(h.Commits), "commit"), what, plural(h.Blobs, "file version"), humanBytes(h.Bytes))
 		if h.Unreachable {
-			s += fmt.Sprintf("; objects no ref reaches: %d reflog-only commits, %d dangling commits, %d dangling blobs", h.ReflogCommits, h.DanglingCommits, h.DanglingBlobs)
+			s += fmt.Sprintf("; objects no ref reaches: %s, %s, %s", plural(h.ReflogCommits, "reflog-only commit"), plural(h.DanglingCommits, "dangling commit"), plural(h.DanglingBlobs, "dangling blob"))
 		} else if h.Narrowed != "" {
 			s += "; objects no ref reaches were not scanned (the walk was narrowed)"
 		}
 		notes = append(notes, s)
 	}
 	if h.Shallow {
-		notes = append(notes, fmt.Sprintf("git history is partial: this is a shallow clone (%d boundary commits); keys committed before the boundary are not seen and keys found there may be older than reported (git fetch --unshallow for the full history)", len(h.Boundary)))
+		notes = append(notes, fmt.Sprintf("git history is partial: this is a shallow clone (%s); keys committed before the boundary are not seen and keys found there may be older than reported (git fetch --unshallow for the full history)", plural(len(h.Boundary), "boundary commit")))
 	}
 	if h.Partial {
 		notes = append(notes, "git history: partial clone; file versions the clone filter left on the server were not scanned")
@@ -333,7 +333,7 @@ func (r *Result) Emit(sink finding.Sink, inTree func(secret string) bool) {
 		}
 	}
 	if len(keys) == 0 && len(r.hist.Commits) > 0 {
-		detail := fmt.Sprintf("no Stripe secret in the %d commits of git history scanned", len(r.hist.Commits))
+		detail := fmt.Sprintf("no Stripe secret in the %s of git history scanned", plural(len(r.hist.Commits), "commit"))
 		if r.hist.Unreachable {
 			detail += " nor in objects no ref reaches"
 		}

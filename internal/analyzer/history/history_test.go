@@ -337,7 +337,7 @@ func TestHistoryEmptyAndClean(t *testing.T) {
 	if len(s.byKey) != 0 {
 		t.Errorf("placeholders reported: %v", s.byKey)
 	}
-	if len(s.obs) != 1 || s.obs[0].Mitigation != MitigationRotated || s.obs[0].State != finding.InPlace || !strings.Contains(s.obs[0].Detail, "1 commits") {
+	if len(s.obs) != 1 || s.obs[0].Mitigation != MitigationRotated || s.obs[0].State != finding.InPlace || !strings.Contains(s.obs[0].Detail, "1 commit of") {
 		t.Errorf("observations: %+v", s.obs)
 	}
 }
