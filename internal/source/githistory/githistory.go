@@ -246,8 +246,14 @@ func Walk(ctx context.Context, opt Options) (*History, error) {
 			h.Boundary = strings.Fields(string(data))
 		}
 	}
-	if out, err := g.output(ctx, nil, "config", "--get", "extensions.partialclone"); err == nil && len(bytes.TrimSpace(out)) > 0 {
-		h.Partial = true
+	// A partial clone names its promisor remote (remote.<name>.promisor,
+	// or extensions.partialClone in older layouts).
+	if out, err := g.output(ctx, nil, "config", "--get-regexp", `^(extensions\.partialclone|remote\..*\.promisor)$`); err == nil {
+		for _, l := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(l); len(f) == 2 && (f[0] == "extensions.partialclone" || f[1] == "true") {
+				h.Partial = true
+			}
+		}
 	}
 
 	revs := opt.Revs
@@ -288,6 +294,22 @@ func Walk(ctx context.Context, opt Options) (*History, error) {
 	defer stop()
 
 	args := append(append([]string{}, revs...), extra...)
+	if h.Partial {
+		// In a partial clone, reading a blob the clone filter left on the
+		// server makes git fetch it (git before 2.45 ignores
+		// GIT_NO_LAZY_FETCH). rev-list --missing=print never fetches: ask
+		// it which blobs are absent and do not request them.
+		out, err := g.output(ctx, nil, append([]string{"rev-list", "--objects", "--missing=print"}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		w.absent = map[string]bool{}
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(l, "?") {
+				w.absent[strings.TrimSpace(l[1:])] = true
+			}
+		}
+	}
 	if prefix != "" {
 		// A subdirectory: only its paths, relative to it.
 		args = append(args, "--relative", "--", ".")
@@ -331,6 +353,9 @@ type walker struct {
 	blobsQueued   atomic.Int64
 	blobsDone     atomic.Int64
 	bytes         atomic.Int64
+
+	// absent are blobs a partial clone does not have (never requested).
+	absent map[string]bool
 
 	mu          sync.Mutex
 	missing     []string // "path (blob id)", first few
@@ -398,14 +423,17 @@ func (w *walker) progress() Progress {
 
 func (w *walker) summaryWarnings() {
 	if w.nMissing > 0 {
-		msg := fmt.Sprintf("%d blobs of the history are missing from the object store (corrupt repository or partial clone); not scanned", w.nMissing)
+		msg := fmt.Sprintf("%d blobs of the history are missing from the object store (corrupt repository); not scanned", w.nMissing)
 		if len(w.missing) > 0 {
 			msg += ", e.g. " + strings.Join(w.missing, ", ")
 		}
 		w.opt.Warn(&finding.Warning{Kind: finding.WarnUnreadable, Message: msg})
 	}
-	w.h.Missing = w.nMissing
+	w.h.Missing = w.nMissing + w.partialMiss
 	w.h.TooLarge = w.tooLarge
+	if w.partialMiss > 0 {
+		w.opt.Warn(&finding.Warning{Kind: finding.WarnUnreadable, Message: fmt.Sprintf("partial clone: %d file versions of the history are not in the local object store and were not fetched; not scanned", w.partialMiss)})
+	}
 }
 
 // git runs git commands against one repository.

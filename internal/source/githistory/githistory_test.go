@@ -551,3 +551,36 @@ func TestParseLogMessages(t *testing.T) {
 		t.Errorf("queued: %+v", q.items)
 	}
 }
+
+// A partial clone must not fetch the blobs its filter left out: they are
+// counted as missing, and the walk goes on without network access.
+func TestWalkPartialClone(t *testing.T) {
+	repo := testutil.NewGitRepo(t)
+	repo.Git("config", "uploadpack.allowFilter", "true")
+	repo.Write("a.txt", "old version\n")
+	repo.Commit("one")
+	repo.Write("a.txt", "new version\n")
+	repo.Commit("two")
+	dst := filepath.Join(t.TempDir(), "partial")
+	repo.Git("clone", "-q", "--filter=blob:none", "file://"+repo.Dir, dst)
+	r := walk(t, Options{Dir: dst, Unreachable: true})
+	// The old version is still absent: nothing was fetched.
+	if out, err := repo.GitInput(nil, "-C", dst, "rev-list", "--objects", "--missing=print", "--all"); err != nil || strings.Count(out, "?") != 1 {
+		t.Errorf("the walk fetched blobs from the promisor remote: %q %v", out, err)
+	}
+	if !r.h.Partial || r.h.Missing != 1 {
+		t.Errorf("partial %v, missing %d", r.h.Partial, r.h.Missing)
+	}
+	if r.blobs[blobOf(t, repo, "new version\n")] == "" || r.blobs[blobOf(t, repo, "old version\n")] != "" {
+		t.Errorf("blobs: %v", r.blobs)
+	}
+	found := false
+	for _, w := range r.warnings {
+		if strings.Contains(w.Message, "partial clone") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no partial-clone warning: %v", r.warnings)
+	}
+}

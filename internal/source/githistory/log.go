@@ -218,6 +218,10 @@ func (w *walker) entry(e rawEntry, path string, cur int, q *queue) {
 	}
 	b.queued = true
 	b.path = path
+	if w.absent[e.blob] {
+		w.partialMiss++
+		return
+	}
 	w.blobsQueued.Add(1)
 	q.push(request{id: e.blob, path: path, reach: Reachable})
 }
