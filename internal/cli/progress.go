@@ -38,8 +38,8 @@ func (p *progress) done() { _ = p.bar.Finish(); _ = p.bar.Clear() }
 // and time left. While `git log` is still listing commits the total is
 // unknown and it shows a spinner with the count.
 type historyProgress struct {
-	bar    *progressbar.ProgressBar
-	listed bool
+	bar *progressbar.ProgressBar
+	max int
 }
 
 func newHistoryProgress(w io.Writer) *historyProgress {
@@ -60,9 +60,11 @@ func newHistoryProgress(w io.Writer) *historyProgress {
 }
 
 func (p *historyProgress) update(pr githistory.Progress) {
-	if pr.Listed && !p.listed {
-		p.listed = true
-		p.bar.ChangeMax(max(pr.Commits, 1))
+	// The total is known once the log is listed; commits no ref reaches,
+	// walked afterwards, raise it.
+	if pr.Listed && pr.Commits != p.max {
+		p.max = max(pr.Commits, 1)
+		p.bar.ChangeMax(p.max)
 	}
 	_ = p.bar.Set(pr.CommitsDone)
 }

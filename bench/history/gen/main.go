@@ -347,6 +347,13 @@ func grow(dir string, n int, r *rand.Rand) error {
 	if _, err := git(dir, nil, "update-ref", "-d", "refs/heads/feature"); err != nil {
 		return err
 	}
+	// fast-import writes every version as a delta of the one before, so
+	// reading new versions means long delta chains; a clone or `git gc`
+	// gives the usual layout (recent versions whole), which both tools then
+	// read.
+	if _, err := git(dir, nil, "repack", "-q", "-a", "-d", "-f"); err != nil {
+		return err
+	}
 	_, err := git(dir, nil, "checkout", "-q", "-f", "main")
 	return err
 }

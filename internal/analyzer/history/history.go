@@ -250,8 +250,8 @@ func (r *Result) Notes() []string {
 		s := fmt.Sprintf("git history: %s (%s), %s (%s) and every commit message scanned", plural(len(h.Commits), "commit"), what, plural(h.Blobs, "file version"), humanBytes(h.Bytes))
 		if h.Unreachable {
 			s += fmt.Sprintf("; objects no ref reaches: %s, %s, %s", plural(h.ReflogCommits, "reflog-only commit"), plural(h.DanglingCommits, "dangling commit"), plural(h.DanglingBlobs, "dangling blob"))
-		} else if h.Narrowed != "" {
-			s += "; objects no ref reaches were not scanned (the walk was narrowed)"
+		} else if h.UnreachableSkipped != "" {
+			s += "; objects no ref reaches were not scanned (" + h.UnreachableSkipped + ")"
 		}
 		notes = append(notes, s)
 	}

@@ -23,7 +23,8 @@ var (
 		Name: "Stripe secret in git history",
 		Description: "A Stripe secret key, restricted key or webhook signing secret was committed. Deleting it in a later commit does not remove it: every clone, fork, CI cache and backup of the repository keeps the history, and `git log -p` shows it to anyone who can read the repository. " +
 			"Objects no ref reaches any more (amended or rebased commits, dropped stashes, files staged and never committed) stay in the object store until garbage collection, and a host that received a push may serve them by id. " +
-			"One finding per distinct secret, located where it was introduced; the finding says how many commits and paths carry it and whether it is still in the working tree.",
+			"One finding per distinct secret, located where it was introduced; the finding says how many commits and paths carry it and whether it is still in the working tree. " +
+			"Its severity is the detector's for that credential: critical for sk_live_, high for rk_live_ and whsec_, medium for test keys.",
 		Mitigation:   "Rotate this key in the Stripe dashboard (Developers > API keys > Roll key; for a whsec_ secret, Webhooks > endpoint > Roll secret); removing it from the code does not revoke it. Then read it from the environment or a secret manager. Rewriting history (git filter-repo) is optional cleanup after rotation, never a substitute.",
 		MitigationID: MitigationRotated,
 		Vulnerable:   "git log -p | grep sk_live_   # a key deleted in a later commit",

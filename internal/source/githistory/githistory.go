@@ -155,8 +155,10 @@ type History struct {
 	Partial bool
 	// Narrowed says what limited the walk ("" when it covered every ref).
 	Narrowed string
-	// Unreachable is true when objects no ref reaches were walked.
-	Unreachable bool
+	// Unreachable is true when objects no ref reaches were walked;
+	// UnreachableSkipped says why they were not.
+	Unreachable        bool
+	UnreachableSkipped string
 	// ReflogCommits, DanglingCommits and DanglingBlobs count what the
 	// unreachable pass found.
 	ReflogCommits, DanglingCommits, DanglingBlobs int
@@ -317,7 +319,15 @@ func Walk(ctx context.Context, opt Options) (*History, error) {
 	if err := w.phase(ctx, args, nil, Reachable); err != nil {
 		return nil, err
 	}
-	if opt.Unreachable && h.Narrowed == "" && prefix == "" {
+	switch {
+	case !opt.Unreachable:
+		h.UnreachableSkipped = "not asked for"
+	case h.Narrowed != "":
+		h.UnreachableSkipped = "the walk was narrowed"
+	case prefix != "":
+		h.UnreachableSkipped = "the scanned path is a subdirectory of the repository"
+	}
+	if h.UnreachableSkipped == "" {
 		if err := w.unreachable(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
