@@ -153,14 +153,17 @@ func scanCommand(name string, args []string, std Stdio) int {
 	} else if *apiBase != verify.DefaultBase || *verifyTimeout != verify.DefaultTimeout {
 		return Fail(std, errors.New("--stripe-api-base and --verify-timeout need --verify"))
 	}
+	// The bar is cleared as soon as the scan ends, before the report or an
+	// error is written to the same terminal.
+	barDone := func() {}
 	if opt.History != nil {
 		if bar := newHistoryProgress(std.Err); bar != nil {
 			opt.History.Progress = bar.update
-			defer bar.done()
+			barDone = bar.done
 		}
 	} else if bar := newProgress(std.Err); bar != nil {
 		opt.Progress = bar.file
-		defer bar.done()
+		barDone = bar.done
 	}
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
@@ -175,6 +178,7 @@ func scanCommand(name string, args []string, std Stdio) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	r, err := engine.Run(ctx, opt)
+	barDone()
 	if err != nil {
 		return Fail(std, err)
 	}
