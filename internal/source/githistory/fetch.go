@@ -216,7 +216,7 @@ func (fs *fetchers) run(q *queue, f *fetcher) error {
 				if bw.Flush() != nil {
 					return
 				}
-				r, ok, done = q.take(f, true)
+				r, ok, _ = q.take(f, true)
 			}
 			if !ok {
 				_ = bw.Flush()
