@@ -179,7 +179,7 @@ func Scan(ctx context.Context, root string, opt Options, detectors []analyzer.Fi
 	r.hist = h
 	if r.binary > 0 {
 		warn(&finding.Warning{File: r.binEx, Kind: finding.WarnBinary,
-			Message: fmt.Sprintf("%d binary file versions in git history were not scanned (not text, not an archive)", r.binary)})
+			Message: fmt.Sprintf("%s in git history not scanned (not text, not an archive)", plural(r.binary, "binary file version"))})
 	}
 	return r, nil
 }

@@ -433,7 +433,7 @@ func (w *walker) progress() Progress {
 
 func (w *walker) summaryWarnings() {
 	if w.nMissing > 0 {
-		msg := fmt.Sprintf("%d blobs of the history are missing from the object store (corrupt repository); not scanned", w.nMissing)
+		msg := fmt.Sprintf("%d history blob(s) missing from the object store (corrupt repository); not scanned", w.nMissing)
 		if len(w.missing) > 0 {
 			msg += ", e.g. " + strings.Join(w.missing, ", ")
 		}
@@ -442,7 +442,7 @@ func (w *walker) summaryWarnings() {
 	w.h.Missing = w.nMissing + w.partialMiss
 	w.h.TooLarge = w.tooLarge
 	if w.partialMiss > 0 {
-		w.opt.Warn(&finding.Warning{Kind: finding.WarnUnreadable, Message: fmt.Sprintf("partial clone: %d file versions of the history are not in the local object store and were not fetched; not scanned", w.partialMiss)})
+		w.opt.Warn(&finding.Warning{Kind: finding.WarnUnreadable, Message: fmt.Sprintf("partial clone: %d history file version(s) not in the local object store were not fetched; not scanned", w.partialMiss)})
 	}
 }
 
