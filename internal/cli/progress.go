@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,8 +17,14 @@ type progress struct {
 	bar *progressbar.ProgressBar
 }
 
+// interactive: a terminal, and not a CI job (some CI runners give jobs a
+// pseudo-terminal; their logs would fill with redraws).
+func interactive(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("CI") == ""
+}
+
 func newProgress(w io.Writer) *progress {
-	if !isTerminal(w) {
+	if !interactive(w) {
 		return nil
 	}
 	p := &progress{bar: progressbar.NewOptions(-1,
@@ -51,7 +58,7 @@ type historyProgress struct {
 }
 
 func newHistoryProgress(w io.Writer) *historyProgress {
-	if !isTerminal(w) {
+	if !interactive(w) {
 		return nil
 	}
 	return &historyProgress{w: w, start: time.Now(), now: time.Now, throttle: 100 * time.Millisecond, bar: progressbar.NewOptions(-1,
