@@ -2,8 +2,6 @@ package testutil
 
 import (
 	"bytes"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,14 +32,14 @@ func StripeMock(t testing.TB) string {
 		}
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		port := freePort(t)
+		port := freePort(t) // shared with browser.go
 		var out bytes.Buffer
-		cmd := exec.Command(bin, "-http-addr", fmt.Sprintf("127.0.0.1:%d", port), "-https-addr", "127.0.0.1:0")
+		cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+port, "-https-addr", "127.0.0.1:0")
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start stripe-mock: %v", err)
 		}
-		base := fmt.Sprintf("http://127.0.0.1:%d", port)
+		base := "http://127.0.0.1:" + port
 		exited := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(exited) }()
 		if waitReady(base, exited) {
@@ -53,20 +51,10 @@ func StripeMock(t testing.TB) string {
 		}
 		_ = cmd.Process.Kill()
 		<-exited
-		t.Logf("stripe-mock did not come up on port %d: %s", port, out.String())
+		t.Logf("stripe-mock did not come up on port %s: %s", port, out.String())
 	}
 	t.Fatal("stripe-mock did not start")
 	return ""
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitReady polls the mock until it answers (it loads its OpenAPI

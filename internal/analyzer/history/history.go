@@ -127,7 +127,12 @@ func Scan(ctx context.Context, root string, opt Options, detectors []analyzer.Fi
 		if b.Path == "" {
 			f.Rel = "dangling-blob-" + b.ID
 		}
-		binary := expand.IsBinary(b.Data)
+		if text, ok := source.DecodeUTF16or32(b.Data); ok {
+			// UTF-16/32 text holds NUL bytes but is text, as in the
+			// working tree.
+			f.Data, f.Size = text, int64(len(text))
+		}
+		binary := expand.IsBinary(f.Data)
 		if opt.Expand != nil && binary {
 			base := f.Rel
 			if opt.Expand(f, func(m *source.File) {
@@ -153,7 +158,7 @@ func Scan(ctx context.Context, root string, opt Options, detectors []analyzer.Fi
 			binMu.Unlock()
 			return
 		}
-		record(b.ID, -1, "", b.Data, detect(ctx, detectors, f))
+		record(b.ID, -1, "", f.Data, detect(ctx, detectors, f))
 	}
 	onMessage := func(c *githistory.Commit, msg []byte) {
 		f := &source.File{Rel: MessageFile, Size: int64(len(msg)), Data: msg, Tracked: true}

@@ -345,10 +345,19 @@ func TestHistoryEmptyAndClean(t *testing.T) {
 func TestHistoryNonUTF8(t *testing.T) {
 	repo := testutil.NewGitRepo(t)
 	repo.Write("legacy/caf\xe9.py", "# -*- coding: latin-1 -*-\n# caf\xe9 cr\xe8me\nKEY = '"+liveKey+"'\n")
+	// UTF-16 LE with a byte-order mark, as PowerShell writes `Out-File .env`.
+	u16 := []byte{0xff, 0xfe}
+	for _, c := range "# env\r\nSTRIPE_SECRET_KEY=" + rkKey + "\r\n" {
+		u16 = append(u16, byte(c), 0)
+	}
+	repo.Write("deploy/.env", string(u16))
 	repo.Commit("latin-1 \xe9 message with " + testKey)
 	s := scan(t, repo.Dir, Options{}, nil)
 	if f := s.get(t, liveKey); f.File != "legacy/caf\xe9.py" || f.Line != 3 {
 		t.Errorf("non-UTF-8 file: %q:%d", f.File, f.Line)
+	}
+	if f := s.get(t, rkKey); f.File != "deploy/.env" || f.Line != 2 {
+		t.Errorf("UTF-16 file: %q:%d", f.File, f.Line)
 	}
 	s.get(t, testKey)
 }
