@@ -63,8 +63,8 @@ func shopHistory(t *testing.T) (repo *testutil.GitRepo, live, test, rk string, i
 	intro = repo.Commit("shop with stripe")
 	repo.Write("shop/settings.py", "import os\nimport stripe\n\nstripe.api_key = os.environ[\"STRIPE_SECRET_KEY\"]\n")
 	repo.Commit("read the key from the environment")
-	repo.Write("tests/conftest.py", "STRIPE_TEST_KEY = \""+test+"\"\n")
-	repo.Commit("tests, and the old key was " + rk)
+	repo.Write("config/staging.py", "STRIPE_TEST_KEY = \""+test+"\"\n")
+	repo.Commit("staging settings, and the old key was " + rk)
 	return
 }
 
@@ -99,7 +99,7 @@ func TestHistoryCommand(t *testing.T) {
 				!strings.Contains(f.Mitigation, "removing it from the code does not revoke it") {
 				t.Errorf("live key: %+v %+v", f, f.History)
 			}
-		case f.File == "tests/conftest.py":
+		case f.File == "config/staging.py":
 			got["test"] = i
 			if !f.History.InWorkingTree || f.Severity != "medium" {
 				t.Errorf("test key: %+v", f.History)
@@ -187,8 +187,8 @@ func TestHistoryVerify(t *testing.T) {
 		// stripe-mock rejects live keys: they count as rotated.
 		"history:shop/settings.py":  "inactive history/revoked-key-in-history info",
 		"history:commit message":    "inactive history/revoked-key-in-history info",
-		"history:tests/conftest.py": "active history/key-in-history medium",
-		"tests/conftest.py":         "active secrets/stripe-test-secret-key medium",
+		"history:config/staging.py": "active history/key-in-history medium",
+		"config/staging.py":         "active secrets/stripe-test-secret-key medium",
 	}
 	for k, v := range want {
 		if states[k] != v {
