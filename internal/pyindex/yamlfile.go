@@ -1,6 +1,7 @@
 package pyindex
 
 import (
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -31,7 +32,11 @@ func (r *reader) yamlFile(text string, kind filekind.Kind) {
 		err := dec.Decode(&doc)
 		if err != nil {
 			if err.Error() != "EOF" {
-				r.warn(0, "YAML not readable for index settings: %v", err)
+				// Templated or slightly broken YAML (unquoted ": " in a
+				// run line) still says what it installs: read it line
+				// by line.
+				r.res.Settings, r.res.Installs = nil, nil
+				r.yamlLines(text, origin)
 			}
 			return
 		}
@@ -106,4 +111,27 @@ func allScalars(n *yaml.Node) bool {
 // mentionsInstaller is a cheap gate for scalars outside script keys.
 func mentionsInstaller(s string) bool {
 	return strings.Contains(s, "pip ") || strings.Contains(s, "pip3 ") || strings.Contains(s, "uv ")
+}
+
+var yamlEnvLineRE = regexp.MustCompile(`^\s*(?:-\s*)?["']?([A-Z][A-Z0-9_]*)["']?\s*[:=]\s*(.*)$`)
+
+// yamlLines is the fallback reader for YAML the decoder rejects: NAME: value
+// and - NAME=value lines, and install commands on any line.
+func (r *reader) yamlLines(text, origin string) {
+	for i, l := range strings.Split(text, "\n") {
+		l = strings.TrimRight(l, "\r")
+		if m := yamlEnvLineRE.FindStringSubmatch(l); m != nil && IsIndexEnv(m[1]) {
+			r.env(m[1], strings.TrimSpace(m[2]), i+1, origin+" environment")
+			continue
+		}
+		if !mentionsInstaller(l) {
+			continue
+		}
+		t := strings.TrimSpace(l)
+		t = strings.TrimPrefix(t, "- ")
+		if k, v, ok := strings.Cut(t, ": "); ok && !strings.ContainsAny(k, " \t") {
+			t = v
+		}
+		r.shellText(t, i+1, origin)
+	}
 }

@@ -117,7 +117,9 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 			locs := byVer[v]
 			au.inventory(&finding.Package{Name: name, Version: locs[0].Version, Ecosystem: "PyPI", Source: sourceVerb(locs[0])})
 			au.checked++
-			m := au.db.Check(name, locs[0].Version)
+			// Malicious-package reports (MAL-) are the supply-chain
+			// analyzer's: such a package is hostile, not vulnerable.
+			m := au.db.Check(name, locs[0].Version).WithoutMalicious()
 			if len(m.Vulns) == 0 {
 				if name == stripe {
 					au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
@@ -139,7 +141,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 		}
 		au.inventory(&finding.Package{Name: name, Specifier: r.Specifier, Ecosystem: "PyPI", Source: sourceVerb(r)})
 		au.checked++
-		m := au.db.Admits(name, ss)
+		m := au.db.Admits(name, ss).WithoutMalicious()
 		if len(m.Vulns) == 0 {
 			if name == stripe {
 				au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,

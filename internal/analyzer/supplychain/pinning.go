@@ -1,0 +1,294 @@
+package supplychain
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/pydeps"
+	"github.com/stripeguard/stripeguard/internal/pyindex"
+)
+
+// toolingPackages are installers, build and CI tools that Dockerfiles and
+// workflows commonly install by name before installing the project; an
+// unlocked install of them is not reported.
+var toolingPackages = map[string]bool{
+	"pip": true, "setuptools": true, "wheel": true, "uv": true, "pipenv": true, "poetry": true, "pip-tools": true,
+	"virtualenv": true, "build": true, "twine": true, "pipx": true, "hatch": true, "pdm": true, "tox": true,
+	"nox": true, "pre-commit": true, "poetry-plugin-export": true,
+}
+
+// manifest is one file that lists packages to install.
+type manifest struct {
+	file   string
+	source pydeps.Source
+	reqs   []pydeps.Requirement
+}
+
+func (m *manifest) hashed() (n, withHash int) {
+	for _, r := range m.reqs {
+		if r.Editable || (r.URL != "" && m.source == pydeps.SourceLockfile) {
+			continue // editable checkouts and VCS/path lock entries carry no hash
+		}
+		n++
+		if len(r.Hashes) > 0 {
+			withHash++
+		}
+	}
+	return
+}
+
+func (m *manifest) hasStripe() bool {
+	for _, r := range m.reqs {
+		if r.Name == stripe {
+			return true
+		}
+	}
+	return false
+}
+
+// pinning reports manifests and install commands without hash checking.
+func (c *checks) pinning() {
+	byFile := map[string]*manifest{}
+	var order []string
+	for _, r := range c.inv.reqs {
+		if r.Source == pydeps.SourceInstalled || r.Source == pydeps.SourceSetupPy || r.Source == pydeps.SourceSetupCfg {
+			continue
+		}
+		m := byFile[r.File]
+		if m == nil {
+			m = &manifest{file: r.File, source: r.Source}
+			byFile[r.File] = m
+			order = append(order, r.File)
+		}
+		m.reqs = append(m.reqs, r)
+	}
+	sort.Strings(order)
+	// Where the project uses hash checking already.
+	for _, f := range order {
+		m := byFile[f]
+		n, h := m.hashed()
+		switch {
+		case n > 0 && h == n && m.source == pydeps.SourceLockfile:
+			c.hashUse = append(c.hashUse, fmt.Sprintf("%s records hashes for %d packages", f, n))
+		case n > 0 && h == n:
+			c.hashUse = append(c.hashUse, fmt.Sprintf("%s pins all %d requirements with --hash", f, n))
+		}
+	}
+	for _, s := range c.inv.settings {
+		if s.Kind == pyindex.RequireHashes {
+			c.hashUse = append(c.hashUse, fmt.Sprintf("%s (%s:%d)", s.Origin, s.File, s.Line))
+		}
+	}
+	bad := 0
+	for _, f := range order {
+		if c.manifestHashes(byFile[f], byFile) {
+			bad++
+		}
+	}
+	bad += c.unlockedInstalls()
+	if bad == 0 && len(c.hashUse) > 0 {
+		c.sink.Observation(&finding.Observation{Mitigation: MitigationHashPinned, State: finding.InPlace, Detail: strings.Join(c.hashUse, "; ")})
+	}
+}
+
+// lockBeside finds a lock file next to a pyproject.toml or Pipfile.
+func (c *checks) lockBeside(file string, byFile map[string]*manifest) string {
+	dir := path.Dir(file)
+	names := []string{"uv.lock", "poetry.lock", "pdm.lock", "pylock.toml"}
+	if path.Base(file) == "Pipfile" {
+		names = []string{"Pipfile.lock"}
+	}
+	for _, n := range names {
+		p := path.Join(dir, n)
+		if _, ok := c.inv.files[p]; ok {
+			return p
+		}
+	}
+	if path.Base(file) != "Pipfile" {
+		for f := range c.inv.files {
+			if path.Dir(f) == dir && strings.HasPrefix(path.Base(f), "pylock.") && strings.HasSuffix(f, ".toml") {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// isLibrary: a pyproject.toml with a build system and nothing beside it
+// that pins an installation (libraries declare ranges; their users lock).
+func (c *checks) isLibrary(file string) bool {
+	dir := path.Dir(file)
+	for f := range c.inv.files {
+		if path.Dir(f) != dir {
+			continue
+		}
+		b := strings.ToLower(path.Base(f))
+		if b == "pipfile" || strings.HasSuffix(b, ".lock") || strings.HasPrefix(b, "pylock.") || strings.Contains(b, "requirements") {
+			return false
+		}
+	}
+	return strings.Contains(string(c.inv.files[file]), "[build-system]")
+}
+
+// manifestHashes checks one manifest; true when it reported a finding.
+func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
+	switch m.source {
+	case pydeps.SourcePyproject, pydeps.SourcePipfile:
+		if c.lockBeside(m.file, byFile) != "" || m.source == pydeps.SourcePyproject && c.isLibrary(m.file) {
+			return false // the lock file is checked on its own
+		}
+		if m.hasStripe() {
+			// deps/stripe-unpinned already asks for a lock file for
+			// this manifest; one cause, one finding.
+			c.sink.Observation(&finding.Observation{Mitigation: MitigationHashPinned, State: finding.Missing, File: m.file,
+				Detail: m.file + " has no lock file, so nothing records the hashes of what it installs (see deps/stripe-unpinned)"})
+			return true
+		}
+		f := MissingHashes.New()
+		f.File, f.Line = m.file, m.reqs[0].Line
+		f.Key = "missing-hashes"
+		f.Message = fmt.Sprintf("%s declares %d dependencies and no lock file records their hashes: a compromised or confused index can serve any file", m.file, len(m.reqs))
+		c.raiseIfHashedElsewhere(f)
+		f.Evidence = evidenceOfReq(m.reqs[0])
+		c.sink.Finding(f)
+		return true
+	case pydeps.SourceLockfile, pydeps.SourceRequirements, pydeps.SourceConda:
+	default:
+		return false
+	}
+	if m.source != pydeps.SourceLockfile {
+		direct := false
+		for _, r := range m.reqs {
+			direct = direct || r.Direct
+		}
+		if !direct {
+			return false // a constraints file: what pins, not what installs
+		}
+		if strings.HasSuffix(m.file, ".in") {
+			if _, ok := byFile[strings.TrimSuffix(m.file, ".in")+".txt"]; ok {
+				return false // pip-tools input: the compiled .txt is installed
+			}
+		}
+	}
+	n, h := m.hashed()
+	if n == 0 || h == n {
+		return false
+	}
+	f := MissingHashes.New()
+	f.Key = "missing-hashes"
+	var first *pydeps.Requirement
+	var without []string
+	for i, r := range m.reqs {
+		if len(r.Hashes) == 0 && !r.Editable {
+			if first == nil {
+				first = &m.reqs[i]
+			}
+			if len(without) < 8 {
+				without = append(without, displayReq(r))
+			}
+		}
+	}
+	f.File, f.Line = m.file, first.Line
+	f.Evidence = evidenceOfReq(*first)
+	more := ""
+	if n-h > len(without) {
+		more = fmt.Sprintf(" and %d more", n-h-len(without))
+	}
+	switch {
+	case h > 0:
+		f.Severity = finding.Medium
+		f.Message = fmt.Sprintf("%s pins %d of %d requirements with hashes; %s%s have none, and pip refuses a file in hash-checking mode unless every requirement is hashed", m.file, h, n, strings.Join(without, ", "), more)
+	case m.source == pydeps.SourceLockfile:
+		f.Message = fmt.Sprintf("%s records no hashes for %d packages, so installing from it checks nothing", m.file, n)
+		c.raiseIfHashedElsewhere(f)
+	default:
+		what := fmt.Sprintf("%d packages (%s%s)", n, strings.Join(without, ", "), more)
+		if m.hasStripe() {
+			f.Severity = finding.Medium
+			what = fmt.Sprintf("%d packages, stripe among them (%s%s),", n, strings.Join(without, ", "), more)
+		}
+		f.Message = fmt.Sprintf("%s installs %s without hashes: a compromised or confused index can serve any file for a pinned version", m.file, what)
+		c.raiseIfHashedElsewhere(f)
+	}
+	c.sink.Finding(f)
+	return true
+}
+
+// raiseIfHashedElsewhere: a manifest without hashes in a project that
+// otherwise checks them bypasses that control.
+func (c *checks) raiseIfHashedElsewhere(f *finding.Finding) {
+	if len(c.hashUse) == 0 {
+		return
+	}
+	if f.Severity < finding.Medium {
+		f.Severity = finding.Medium
+	}
+	f.Message += "; the rest of the project uses hashes (" + strings.Join(c.hashUse[:min(2, len(c.hashUse))], "; ") + ")"
+}
+
+func displayReq(r pydeps.Requirement) string {
+	n := r.RawName
+	if n == "" {
+		n = r.URL
+	}
+	return n
+}
+
+func evidenceOfReq(r pydeps.Requirement) string {
+	n := displayReq(r)
+	return strings.TrimSpace(n + r.Specifier)
+}
+
+// unlockedInstalls reports install commands that name packages; returns
+// how many it reported.
+func (c *checks) unlockedInstalls() int {
+	type cmd struct {
+		file, command, origin string
+		line                  int
+		pkgs                  []pydeps.Requirement
+	}
+	var cmds []*cmd
+	byKey := map[string]*cmd{}
+	for _, i := range c.inv.installs {
+		if i.Hashed || i.Constrained {
+			continue
+		}
+		r, ok := installUse(i)
+		if !ok || toolingPackages[r.Name] {
+			continue
+		}
+		k := fmt.Sprintf("%s:%d:%s", i.File, i.Line, i.Command)
+		x := byKey[k]
+		if x == nil {
+			x = &cmd{file: i.File, line: i.Line, command: i.Command, origin: i.Origin}
+			byKey[k] = x
+			cmds = append(cmds, x)
+		}
+		x.pkgs = append(x.pkgs, r)
+	}
+	for _, x := range cmds {
+		f := UnlockedInstall.New()
+		f.File, f.Line = x.file, x.line
+		var names []string
+		stripeUnpinned := false
+		for _, r := range x.pkgs {
+			names = append(names, r.RawName+r.Specifier)
+			if r.Name == stripe && r.Version == "" {
+				stripeUnpinned = true
+			}
+		}
+		f.Key = "unlocked-install:" + strings.Join(names, ",")
+		f.Message = fmt.Sprintf("%s installs %s by name, outside the project's manifests: each build gets whatever the index serves that day, with no hash check", x.origin, strings.Join(names, ", "))
+		if stripeUnpinned {
+			f.Severity = finding.Medium
+			f.Message += "; stripe is not even pinned"
+		}
+		c.raiseIfHashedElsewhere(f)
+		f.Evidence = redactURLs(x.command)
+		c.sink.Finding(f)
+	}
+	return len(cmds)
+}
