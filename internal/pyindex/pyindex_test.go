@@ -228,7 +228,7 @@ internal-lib = {version = "*", index = "corp"}
 `,
 			want: []string{
 				"7 pipenv scoped-index corp=http://pkgs.corp.example/simple",
-				"7 pipenv trusted-host corp=pkgs.corp.example",
+				"8 pipenv trusted-host corp=pkgs.corp.example",
 			},
 		},
 		{
@@ -336,7 +336,7 @@ type = "find_links"
 `,
 			want: []string{
 				"3 pdm extra-index private=https://private.example/simple",
-				"3 pdm trusted-host private=private.example",
+				"4 pdm trusted-host private=private.example",
 				"8 pdm scoped-index scoped=https://scoped.example/simple",
 				"13 pdm find-links wheels=https://wheels.example/links",
 			},

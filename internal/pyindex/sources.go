@@ -163,6 +163,21 @@ func (d *tomlDoc) keyLine(dotted string) int {
 	return 0
 }
 
+// keyInBlock is the line assigning key in the table that starts at line
+// header (until the next table header); fallback when absent.
+func (d *tomlDoc) keyInBlock(header int, key string, fallback int) int {
+	for i := header; i >= 1 && i < len(d.lines); i++ {
+		t := strings.TrimSpace(d.lines[i])
+		if strings.HasPrefix(t, "[") {
+			break
+		}
+		if strings.HasPrefix(t, key+" ") || strings.HasPrefix(t, key+"=") {
+			return i + 1
+		}
+	}
+	return fallback
+}
+
 // pipfile reads Pipfile [[source]] and [pipenv]. Since pipenv 2022.3.23 a
 // package is installed only from the first source unless it names another
 // with index=; install_search_all_sources = true restores searching every
@@ -191,7 +206,7 @@ func (r *reader) pipfile(text string) {
 			r.add(Setting{Line: line, Tool: Pipenv, Kind: kind, Value: u, Name: name, Origin: origin})
 		}
 		if v, ok := tbool(s["verify_ssl"]); ok && !v {
-			r.add(Setting{Line: line, Tool: Pipenv, Kind: TrustedHost, Value: Host(u), Name: name, Origin: origin + " verify_ssl = false"})
+			r.add(Setting{Line: d.keyInBlock(d.headerLine("source", i), "verify_ssl", line), Tool: Pipenv, Kind: TrustedHost, Value: Host(u), Name: name, Origin: origin + " verify_ssl = false"})
 		}
 	}
 }
@@ -406,7 +421,7 @@ func (r *reader) pdmSources(d *tomlDoc) {
 			r.add(Setting{Line: line, Tool: PDM, Kind: kind, Value: u, Name: name, Origin: o})
 		}
 		if v, ok := tbool(s["verify_ssl"]); ok && !v {
-			r.add(Setting{Line: line, Tool: PDM, Kind: TrustedHost, Value: Host(u), Name: name, Origin: o + " verify_ssl = false"})
+			r.add(Setting{Line: d.keyInBlock(d.headerLine("tool.pdm.source", i), "verify_ssl", line), Tool: PDM, Kind: TrustedHost, Value: Host(u), Name: name, Origin: o + " verify_ssl = false"})
 		}
 	}
 }

@@ -2,7 +2,6 @@ package supplychain
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -16,23 +15,24 @@ func (c *checks) indexes() {
 	ss := dedupeSettings(c.inv.settings)
 	// An unsafe uv index strategy applies to uv's extra indexes of the same
 	// file (a Dockerfile's ENV UV_INDEX_STRATEGY and its RUN uv pip
-	// install) and, set in uv.toml or pyproject.toml, to every uv command
-	// run in the project.
+	// install) and, set in the root uv.toml or pyproject.toml, to every uv
+	// command run in the project.
 	unsafeUV := map[string]string{} // file ("" = project-wide) -> where
 	for _, s := range ss {
 		if s.Kind == pyindex.Strategy && s.Tool == pyindex.UV && isUnsafeStrategy(s.Value) {
 			w := fmt.Sprintf("%s (%s:%d)", s.Value, s.File, s.Line)
 			unsafeUV[s.File] = w
-			if b := path.Base(s.File); b == "uv.toml" || b == "pyproject.toml" {
+			if s.File == "uv.toml" || s.File == "pyproject.toml" {
 				unsafeUV[""] = w
 			}
 		}
 	}
 	confusion, insecure, creds, urls, credVars := 0, 0, 0, 0, 0
-	httpHosts := map[string]*finding.Finding{}
+	httpHosts := map[string]*finding.Finding{} // file + host -> finding
 	var trusted []pyindex.Setting
+	var httpFindings []*finding.Finding
 	for _, s := range ss {
-		if isURLKind(s.Kind) && s.Value != "" {
+		if isURLKind(s.Kind) && strings.Contains(s.Value, "://") {
 			urls++
 			if cr, ok := pyindex.URLCredentials(s.Value); ok {
 				c.reportCredentials(s, cr)
@@ -57,23 +57,25 @@ func (c *checks) indexes() {
 		}
 		if pyindex.IsPlainHTTP(s.Value) {
 			f := c.reportHTTP(s)
+			httpFindings = append(httpFindings, f)
 			insecure++
-			if h := pyindex.Host(s.Value); h != "" && httpHosts[h] == nil {
-				httpHosts[h] = f
+			if h := pyindex.Host(s.Value); h != "" && httpHosts[s.File+"\x00"+h] == nil {
+				httpHosts[s.File+"\x00"+h] = f
 			}
 		}
 	}
 	for _, s := range trusted {
 		h := pyindex.Host(s.Value)
-		if f := httpHosts[h]; f != nil {
-			// The trusted host exists to allow that http index: one cause.
+		if f := httpHosts[s.File+"\x00"+h]; f != nil {
+			// The trusted host exists to allow that http index of the
+			// same file: one cause.
 			f.Related = append(f.Related, finding.Location{File: s.File, Line: s.Line, Message: "trusted host " + s.Value + " (" + s.Origin + ") lets the installer use it"})
 			continue
 		}
 		c.reportTrusted(s)
 		insecure++
 	}
-	for _, f := range httpHosts {
+	for _, f := range httpFindings {
 		c.sink.Finding(f)
 	}
 	if len(ss) == 0 && len(c.inv.reqs) == 0 && len(c.inv.installs) == 0 {
@@ -140,13 +142,13 @@ func (c *checks) confusion(s pyindex.Setting, all []pyindex.Setting, unsafeUV ma
 		}
 		switch s.Tool {
 		case pyindex.Pip:
-			return "pip searches it and the primary index for every package and installs the highest version found on any of them"
+			return "pip looks up every package on both indexes and installs the highest version found"
 		case pyindex.UV:
 			return "uv's unsafe index strategy takes versions from every index"
 		case pyindex.Poetry:
-			return "Poetry searches every primary source for every package and takes the best version among them"
+			return "Poetry looks up every package on all primary sources and takes the best version"
 		case pyindex.Pipenv:
-			return "install_search_all_sources makes pipenv search every source for every package"
+			return "install_search_all_sources makes pipenv look up every package on every source"
 		case pyindex.PDM:
 			return "PDM treats all sources as equal and takes the highest version from any of them (no respect-source-order)"
 		}
@@ -163,12 +165,12 @@ func (c *checks) confusion(s pyindex.Setting, all []pyindex.Setting, unsafeUV ma
 			return "uv's index strategy " + w + " takes versions from every index"
 		}
 	case pyindex.FallbackIndex:
-		return "it is only searched for packages the primary index lacks, so a public package with the name of a private one wins"
+		return "it is only searched for packages the primary index lacks, so a package published on PyPI under the name of a private one replaces it"
 	case pyindex.FindLinks:
 		if pyindex.IsLocalPath(s.Value) || c.noIndexIn(s.File) {
 			return "" // a local wheel directory (or --no-index): nothing public to confuse it with
 		}
-		return "pip merges the archives it links to with the index and installs the highest version"
+		return "pip merges the archives it links to with the index and installs the highest version found"
 	}
 	return ""
 }
@@ -224,7 +226,7 @@ func (c *checks) readSummary() string {
 			reqFiles[r.File] = true
 		}
 	}
-	return fmt.Sprintf("%d requirements files and %d configuration, Docker, CI and script files read", len(reqFiles), n)
+	return fmt.Sprintf("%s and %s read", plural(len(reqFiles), "requirements file"), plural(n, "configuration, Docker, CI or script file"))
 }
 
 // origin of a setting for messages.
@@ -268,7 +270,10 @@ func (c *checks) reportConfusion(s pyindex.Setting, why string) {
 	if strings.EqualFold(pyindex.Host(s.Value), "test.pypi.org") {
 		what += " (TestPyPI, where anyone can publish any name)"
 	}
-	f.Message = fmt.Sprintf("%s adds %s, %s: %s; a package published there (or on PyPI) with the name of one you install and a higher version gets installed", where(s), u, what, why)
+	f.Message = fmt.Sprintf("%s adds %s, %s: %s. Whoever publishes a package under the name of one you install, at a higher version, on either index gets it installed", where(s), u, what, why)
+	if s.Kind == pyindex.FallbackIndex {
+		f.Message = fmt.Sprintf("%s adds %s, %s: %s", where(s), u, what, why)
+	}
 	f.Evidence = c.evidence(s)
 	c.sink.Finding(f)
 }

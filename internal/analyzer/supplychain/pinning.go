@@ -40,6 +40,16 @@ func (m *manifest) hashed() (n, withHash int) {
 	return
 }
 
+// stripeUnpinned: the manifest declares stripe without an exact pin.
+func (m *manifest) stripeUnpinned() bool {
+	for _, r := range m.reqs {
+		if r.Name == stripe && r.Version == "" && r.URL == "" {
+			return true
+		}
+	}
+	return false
+}
+
 func (m *manifest) hasStripe() bool {
 	for _, r := range m.reqs {
 		if r.Name == stripe {
@@ -79,7 +89,7 @@ func (c *checks) pinning() {
 	}
 	for _, s := range c.inv.settings {
 		if s.Kind == pyindex.RequireHashes {
-			c.hashUse = append(c.hashUse, fmt.Sprintf("%s (%s:%d)", s.Origin, s.File, s.Line))
+			c.hashUse = append(c.hashUse, fmt.Sprintf("--require-hashes at %s:%d", s.File, s.Line))
 		}
 	}
 	bad := 0
@@ -140,7 +150,7 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
 		if c.lockBeside(m.file, byFile) != "" || m.source == pydeps.SourcePyproject && c.isLibrary(m.file) {
 			return false // the lock file is checked on its own
 		}
-		if m.hasStripe() {
+		if m.stripeUnpinned() {
 			// deps/stripe-unpinned already asks for a lock file for
 			// this manifest; one cause, one finding.
 			c.sink.Observation(&finding.Observation{Mitigation: MitigationHashPinned, State: finding.Missing, File: m.file,
@@ -150,7 +160,7 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
 		f := MissingHashes.New()
 		f.File, f.Line = m.file, m.reqs[0].Line
 		f.Key = "missing-hashes"
-		f.Message = fmt.Sprintf("%s declares %d dependencies and no lock file records their hashes: a compromised or confused index can serve any file", m.file, len(m.reqs))
+		f.Message = fmt.Sprintf("%s declares %s and no lock file records their hashes: a compromised or confused index can serve any file", m.file, plural(len(m.reqs), "dependency"))
 		c.raiseIfHashedElsewhere(f)
 		f.Evidence = evidenceOfReq(m.reqs[0])
 		c.sink.Finding(f)
@@ -202,13 +212,13 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
 		f.Severity = finding.Medium
 		f.Message = fmt.Sprintf("%s pins %d of %d requirements with hashes; %s%s have none, and pip refuses a file in hash-checking mode unless every requirement is hashed", m.file, h, n, strings.Join(without, ", "), more)
 	case m.source == pydeps.SourceLockfile:
-		f.Message = fmt.Sprintf("%s records no hashes for %d packages, so installing from it checks nothing", m.file, n)
+		f.Message = fmt.Sprintf("%s records no hashes for %s, so installing from it checks nothing", m.file, plural(n, "package"))
 		c.raiseIfHashedElsewhere(f)
 	default:
-		what := fmt.Sprintf("%d packages (%s%s)", n, strings.Join(without, ", "), more)
+		what := fmt.Sprintf("%s (%s%s)", plural(n, "package"), strings.Join(without, ", "), more)
 		if m.hasStripe() {
 			f.Severity = finding.Medium
-			what = fmt.Sprintf("%d packages, stripe among them (%s%s),", n, strings.Join(without, ", "), more)
+			what = fmt.Sprintf("%s, stripe among them (%s%s),", plural(n, "package"), strings.Join(without, ", "), more)
 		}
 		f.Message = fmt.Sprintf("%s installs %s without hashes: a compromised or confused index can serve any file for a pinned version", m.file, what)
 		c.raiseIfHashedElsewhere(f)
@@ -291,4 +301,14 @@ func (c *checks) unlockedInstalls() int {
 		c.sink.Finding(f)
 	}
 	return len(cmds)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
