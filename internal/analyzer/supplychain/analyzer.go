@@ -123,10 +123,12 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 			c.db = a.loadDB(sink)
 		}
 	}
+	// Environments first: a distribution that shadows stripe is reported
+	// as such, not a second time for its name.
+	c.installed(ctx)
 	c.names()
 	c.indexes()
 	c.pinning()
-	c.installed(ctx)
 }
 
 // collect parses the manifests and merges what File gathered, leaving out
@@ -250,4 +252,7 @@ type checks struct {
 	hashUse []string
 	// malCount counts packages with MAL- reports.
 	malCount int
+	// shadowing are installed distributions that provide the stripe
+	// module (PEP 503 names).
+	shadowing map[string]bool
 }

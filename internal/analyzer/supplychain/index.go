@@ -78,8 +78,14 @@ func (c *checks) indexes() {
 	for _, f := range httpFindings {
 		c.sink.Finding(f)
 	}
-	if len(ss) == 0 && len(c.inv.reqs) == 0 && len(c.inv.installs) == 0 {
-		return // nothing installs anything here
+	declared := 0
+	for _, r := range c.inv.reqs {
+		if r.Source != "installed" {
+			declared++
+		}
+	}
+	if len(ss) == 0 && declared == 0 && len(c.inv.installs) == 0 {
+		return // nothing here says how packages are installed
 	}
 	primary := c.primaries(ss)
 	if confusion == 0 {

@@ -28,6 +28,11 @@ func (c *checks) installed(ctx context.Context) {
 		if len(dists) == 0 {
 			continue
 		}
+		// Installed names are checked like declared ones.
+		for _, d := range dists {
+			c.inv.reqs = append(c.inv.reqs, pydeps.Requirement{Name: pydeps.Normalize(d.Name), RawName: d.Name, Version: d.Version,
+				Source: pydeps.SourceInstalled, File: d.File, Line: d.Line})
+		}
 		res, warns := record.Verify(ctx, fsys, dists, record.Options{Root: e.Dir})
 		for i := range warns {
 			w := warns[i]
@@ -231,10 +236,17 @@ func (c *checks) stripeChecks(e pydeps.Env, res *record.Result) int {
 			continue
 		}
 		f := StripeShadowed.New()
-		f.File = joinDisplay(e.Display, d.File)
+		f.File = d.File
 		f.Line = d.Line
 		f.Key = "stripe-shadowed:" + pydeps.Normalize(d.Name)
 		f.Message = fmt.Sprintf("%s %s installs the top-level stripe module: `import stripe` runs its code, not Stripe's", d.Name, d.Version)
+		if m, ok := c.squats.Check(d.Name); ok {
+			f.Message += fmt.Sprintf("; its name imitates %s (%s)", m.Target, m.Reason)
+		}
+		if c.shadowing == nil {
+			c.shadowing = map[string]bool{}
+		}
+		c.shadowing[pydeps.Normalize(d.Name)] = true
 		f.Evidence = d.Name + "==" + d.Version + " provides stripe/"
 		f.Package = &finding.Package{Name: pydeps.Normalize(d.Name), Version: d.Version, Ecosystem: osv.Ecosystem, Source: "installed"}
 		c.sink.Finding(f)
@@ -263,7 +275,7 @@ func (c *checks) stripeChecks(e pydeps.Env, res *record.Result) int {
 			continue
 		}
 		f := StripeMetadata.New()
-		f.File, f.Line = joinDisplay(e.Display, d.File), 0
+		f.File, f.Line = d.File, 0
 		f.Key = "stripe-metadata:" + d.DistInfo
 		f.Message = fmt.Sprintf("The installed stripe %s does not look like Stripe's distribution: %s", d.Version, why)
 		f.Evidence = strings.Join(append([]string{"Name: " + d.Name}, d.URLs[:min(2, len(d.URLs))]...), "; ")
@@ -273,7 +285,7 @@ func (c *checks) stripeChecks(e pydeps.Env, res *record.Result) int {
 	}
 	if n == 0 && len(genuine) > 0 {
 		d := genuine[0]
-		c.sink.Observation(&finding.Observation{Mitigation: MitigationStripeAuthentic, State: finding.InPlace, File: joinDisplay(e.Display, d.File),
+		c.sink.Observation(&finding.Observation{Mitigation: MitigationStripeAuthentic, State: finding.InPlace, File: d.File,
 			Detail: fmt.Sprintf("stripe %s in %s: its metadata points to Stripe (%s) and no other distribution provides the stripe module", d.Version, e.Display, stripeURL(d.URLs))})
 	}
 	return n

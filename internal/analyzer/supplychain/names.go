@@ -84,6 +84,8 @@ func (c *checks) names() {
 		switch {
 		case len(mal) > 0:
 			c.reportMalicious(n, us, mal, m, squat)
+		case squat && c.shadowing[n] && onlyInstalled(us):
+			// supplychain/stripe-shadowed already names it.
 		case squat:
 			c.reportSquat(n, us, m)
 		}
@@ -258,4 +260,13 @@ func related(us []use, lead use) []finding.Location {
 func installUse(i pyindex.Install) (pydeps.Requirement, bool) {
 	r, err := pydeps.ParseRequirement(i.Spec)
 	return r, err == nil && r.Name != ""
+}
+
+func onlyInstalled(us []use) bool {
+	for _, u := range us {
+		if !u.installed {
+			return false
+		}
+	}
+	return true
 }

@@ -1,9 +1,11 @@
 package supplychain
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -219,4 +221,157 @@ func TestIndexSettingsSafeTwin(t *testing.T) {
 	if _, d := obs(c, MitigationIndexCredentials); !strings.Contains(d, "variables") {
 		t.Errorf("credentials observation: %s", d)
 	}
+}
+
+const site = ".venv/lib/python3.12/site-packages/"
+
+func TestInstalledIntegrity(t *testing.T) {
+	c := scan(t, "testdata/app-venv", analyzer.Options{}, nil)
+	noWarnings(t, c)
+	diff(t, c, []string{
+		"supplychain/record-mismatch " + site + "stripe/_api_requestor.py:0 critical",
+		"supplychain/record-missing-file " + site + "urllib3/contrib/socks.py:0 medium",
+		"supplychain/rogue-pth " + site + "zz_stripe_telemetry.pth:0 critical",
+	})
+	f := finding1(t, c, RecordMismatch.ID, site+"stripe/_api_requestor.py", 0)
+	if !strings.Contains(f.Message, "sha256") || !strings.Contains(f.Message, "holds your Stripe API keys") || f.Package == nil || f.Package.Version != "7.9.0" {
+		t.Errorf("mismatch: %s %+v", f.Message, f.Package)
+	}
+	f = finding1(t, c, RoguePth.ID, site+"zz_stripe_telemetry.pth", 0)
+	if !strings.HasPrefix(f.Evidence, "import os, base64; exec(") {
+		t.Errorf("rogue pth evidence: %q", f.Evidence)
+	}
+	if st, _ := obs(c, MitigationRecordIntact); st != "" {
+		t.Errorf("record-intact observed %s", st)
+	}
+	// The genuine stripe is there and points to Stripe.
+	if st, d := obs(c, MitigationStripeAuthentic); st != finding.InPlace || !strings.Contains(d, "github.com/stripe/stripe-python") {
+		t.Errorf("stripe-authentic: %s %s", st, d)
+	}
+}
+
+func TestInstalledIntegritySafeTwin(t *testing.T) {
+	c := scan(t, "testdata/app-venv-clean", analyzer.Options{}, nil)
+	noWarnings(t, c)
+	diff(t, c, nil)
+	if st, d := obs(c, MitigationRecordIntact); st != finding.InPlace || !strings.Contains(d, "7 distributions verified") {
+		t.Errorf("record-intact: %s %s", st, d)
+	}
+	for _, id := range []string{MitigationStripeAuthentic, MitigationHashPinned, MitigationNoTyposquats} {
+		if st, d := obs(c, id); st != finding.InPlace {
+			t.Errorf("%s: %s %s", id, st, d)
+		}
+	}
+}
+
+func TestStripeShadowedAndFakeMetadata(t *testing.T) {
+	c := scan(t, "testdata/app-shadow", analyzer.Options{}, nil)
+	noWarnings(t, c)
+	diff(t, c, []string{
+		"supplychain/stripe-shadowed " + site + "stripe_sdk-1.0.0.dist-info/METADATA:3 critical",
+		"supplychain/stripe-metadata venv/lib/python3.12/site-packages/stripe-7.9.0.dist-info/METADATA:0 high",
+	})
+	f := finding1(t, c, StripeShadowed.ID, site+"stripe_sdk-1.0.0.dist-info/METADATA", 3)
+	if !strings.Contains(f.Message, "stripe-sdk 1.0.0 installs the top-level stripe module") || !strings.Contains(f.Message, "imitates stripe") {
+		t.Errorf("shadow message: %s", f.Message)
+	}
+	f = finding1(t, c, StripeMetadata.ID, "venv/lib/python3.12/site-packages/stripe-7.9.0.dist-info/METADATA", 0)
+	if !strings.Contains(f.Message, "github.com/stripe-payments/stripe-python") {
+		t.Errorf("metadata message: %s", f.Message)
+	}
+	if st, _ := obs(c, MitigationStripeAuthentic); st != "" {
+		t.Errorf("stripe-authentic observed %s", st)
+	}
+}
+
+func loadDB(t testing.TB, p string) *osv.DB {
+	t.Helper()
+	db, err := osv.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestKnownMalicious(t *testing.T) {
+	c := scan(t, "testdata/app-malicious", analyzer.Options{}, loadDB(t, "testdata/advisories-mal"))
+	noWarnings(t, c)
+	diff(t, c, []string{
+		// installed: reported where it sits on the machine
+		"supplychain/known-malicious " + site + "requestss-2.28.1.dist-info/METADATA:3 critical",
+		"supplychain/known-malicious requirements.txt:5 critical", // colorsama, every version
+		"supplychain/known-malicious Dockerfile:5 critical",       // name not normalised in the record
+		"supplychain/unlocked-install Dockerfile:5 medium",
+		// aiohttp-socks5's record is withdrawn: nothing
+	})
+	f := finding1(t, c, KnownMalicious.ID, site+"requestss-2.28.1.dist-info/METADATA", 3)
+	if f.Package == nil || len(f.Package.Advisories) != 1 || f.Package.Advisories[0].ID != "MAL-2024-7001" ||
+		strings.Join(f.Package.Advisories[0].Aliases, ",") != "GHSA-m4l1-r3qs-7001" {
+		t.Errorf("advisories: %+v", f.Package)
+	}
+	if !strings.Contains(f.Message, "requestss 2.28.1 (installed) is a known-malicious package: MAL-2024-7001") ||
+		!strings.Contains(f.Message, "imitates requests") || len(f.Related) != 1 || f.Related[0].File != "requirements.txt" {
+		t.Errorf("message/related: %s %+v", f.Message, f.Related)
+	}
+	if st, _ := obs(c, MitigationNoKnownMalicious); st != "" {
+		t.Errorf("no-known-malicious observed %s", st)
+	}
+}
+
+// The same records from an osv.dev-style zip (lazily decoded records).
+func TestKnownMaliciousZip(t *testing.T) {
+	zp := filepath.Join(t.TempDir(), "all.zip")
+	zipDir(t, "testdata/advisories-mal", zp)
+	c := scan(t, "testdata/app-malicious", analyzer.Options{}, loadDB(t, zp))
+	n := 0
+	for _, f := range c.Findings {
+		if f.RuleID == KnownMalicious.ID {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("known-malicious from zip: %d findings, want 3: %v", n, got(c))
+	}
+}
+
+// Names are checked without any advisory data: the typosquat check is a
+// property of the name.
+func TestKnownMaliciousWithoutData(t *testing.T) {
+	c := scan(t, "testdata/app-malicious", analyzer.Options{}, nil)
+	diff(t, c, []string{
+		"supplychain/typosquat requirements.txt:3 critical", // requestss, installed too
+		"supplychain/typosquat requirements.txt:5 medium",   // colorsama imitates colorama
+		"supplychain/unlocked-install Dockerfile:5 medium",
+	})
+	if st, _ := obs(c, MitigationNoKnownMalicious); st != "" {
+		t.Errorf("no-known-malicious observed %s without data", st)
+	}
+}
+
+func zipDir(t testing.TB, dir, out string) {
+	t.Helper()
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.Create(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 }
