@@ -9,6 +9,7 @@ import (
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/pydeps"
 	"github.com/stripeguard/stripeguard/internal/pyindex"
+	"github.com/stripeguard/stripeguard/internal/source/filekind"
 )
 
 // toolingPackages are installers, build and CI tools that Dockerfiles and
@@ -93,11 +94,21 @@ func (c *checks) pinning() {
 		}
 	}
 	bad := 0
+	var unhashed []*finding.Finding // manifests with no hash at all
 	for _, f := range order {
-		if c.manifestHashes(byFile[f], byFile) {
+		fd, partial, missing := c.manifestHashes(byFile[f], byFile)
+		if missing {
 			bad++
 		}
+		switch {
+		case fd == nil:
+		case partial || len(c.hashUse) > 0:
+			c.sink.Finding(fd)
+		default:
+			unhashed = append(unhashed, fd)
+		}
 	}
+	c.reportUnhashed(unhashed)
 	bad += c.unlockedInstalls()
 	if bad == 0 && len(c.hashUse) > 0 {
 		c.sink.Observation(&finding.Observation{Mitigation: MitigationHashPinned, State: finding.InPlace, Detail: strings.Join(c.hashUse, "; ")})
@@ -143,19 +154,51 @@ func (c *checks) isLibrary(file string) bool {
 	return strings.Contains(string(c.inv.files[file]), "[build-system]")
 }
 
-// manifestHashes checks one manifest; true when it reported a finding.
-func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
+// reportUnhashed reports manifests without hashes in a project that checks
+// hashes nowhere: one practice, one finding, listing them.
+func (c *checks) reportUnhashed(fs []*finding.Finding) {
+	if len(fs) <= 1 {
+		for _, f := range fs {
+			c.sink.Finding(f)
+		}
+		return
+	}
+	lead := fs[0]
+	for _, f := range fs {
+		if f.Severity > lead.Severity {
+			lead = f // the one installing stripe
+		}
+	}
+	var files []string
+	for _, f := range fs {
+		files = append(files, f.File)
+		if f != lead {
+			lead.Related = append(lead.Related, finding.Location{File: f.File, Line: f.Line, Message: f.Message})
+		}
+	}
+	shown := files
+	if len(shown) > 6 {
+		shown = append(shown[:6:6], fmt.Sprintf("%d more", len(files)-6))
+	}
+	lead.Message = fmt.Sprintf("No manifest of the project installs with hash checking (%s): %s", strings.Join(shown, ", "), lead.Message)
+	c.sink.Finding(lead)
+}
+
+// manifestHashes checks one manifest. It returns the finding to report
+// (nil when none), whether the manifest mixes hashed and unhashed
+// requirements, and whether hash checking is missing for it at all.
+func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) (*finding.Finding, bool, bool) {
 	switch m.source {
 	case pydeps.SourcePyproject, pydeps.SourcePipfile:
 		if c.lockBeside(m.file, byFile) != "" || m.source == pydeps.SourcePyproject && c.isLibrary(m.file) {
-			return false // the lock file is checked on its own
+			return nil, false, false // the lock file is checked on its own
 		}
 		if m.stripeUnpinned() {
 			// deps/stripe-unpinned already asks for a lock file for
 			// this manifest; one cause, one finding.
 			c.sink.Observation(&finding.Observation{Mitigation: MitigationHashPinned, State: finding.Missing, File: m.file,
 				Detail: m.file + " has no lock file, so nothing records the hashes of what it installs (see deps/stripe-unpinned)"})
-			return true
+			return nil, false, true
 		}
 		f := MissingHashes.New()
 		f.File, f.Line = m.file, m.reqs[0].Line
@@ -163,11 +206,10 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
 		f.Message = fmt.Sprintf("%s declares %s and no lock file records their hashes: a compromised or confused index can serve any file", m.file, plural(len(m.reqs), "dependency"))
 		c.raiseIfHashedElsewhere(f)
 		f.Evidence = evidenceOfReq(m.reqs[0])
-		c.sink.Finding(f)
-		return true
+		return f, false, true
 	case pydeps.SourceLockfile, pydeps.SourceRequirements, pydeps.SourceConda:
 	default:
-		return false
+		return nil, false, false
 	}
 	if m.source != pydeps.SourceLockfile {
 		direct := false
@@ -175,17 +217,17 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
 			direct = direct || r.Direct
 		}
 		if !direct {
-			return false // a constraints file: what pins, not what installs
+			return nil, false, false // a constraints file: what pins, not what installs
 		}
 		if strings.HasSuffix(m.file, ".in") {
 			if _, ok := byFile[strings.TrimSuffix(m.file, ".in")+".txt"]; ok {
-				return false // pip-tools input: the compiled .txt is installed
+				return nil, false, false // pip-tools input: the compiled .txt is installed
 			}
 		}
 	}
 	n, h := m.hashed()
 	if n == 0 || h == n {
-		return false
+		return nil, false, false
 	}
 	f := MissingHashes.New()
 	f.Key = "missing-hashes"
@@ -223,8 +265,7 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) bool {
 		f.Message = fmt.Sprintf("%s installs %s without hashes: a compromised or confused index can serve any file for a pinned version", m.file, what)
 		c.raiseIfHashedElsewhere(f)
 	}
-	c.sink.Finding(f)
-	return true
+	return f, h > 0, true
 }
 
 // raiseIfHashedElsewhere: a manifest without hashes in a project that
@@ -252,16 +293,21 @@ func evidenceOfReq(r pydeps.Requirement) string {
 	return strings.TrimSpace(n + r.Specifier)
 }
 
-// unlockedInstalls reports install commands that name packages; returns
-// how many it reported.
+// unlockedInstalls reports install commands that name packages, one
+// finding per file (its commands are one practice); returns how many.
 func (c *checks) unlockedInstalls() int {
 	type cmd struct {
-		file, command, origin string
-		line                  int
-		pkgs                  []pydeps.Requirement
+		command string
+		line    int
+		pkgs    []pydeps.Requirement
 	}
-	var cmds []*cmd
-	byKey := map[string]*cmd{}
+	type file struct {
+		name, origin string
+		cmds         []*cmd
+	}
+	var files []*file
+	byFile := map[string]*file{}
+	byCmd := map[string]*cmd{}
 	for _, i := range c.inv.installs {
 		if i.Hashed || i.Constrained {
 			continue
@@ -270,37 +316,61 @@ func (c *checks) unlockedInstalls() int {
 		if !ok || toolingPackages[r.Name] {
 			continue
 		}
+		fl := byFile[i.File]
+		if fl == nil {
+			fl = &file{name: i.File, origin: i.Origin}
+			byFile[i.File] = fl
+			files = append(files, fl)
+		}
 		k := fmt.Sprintf("%s:%d:%s", i.File, i.Line, i.Command)
-		x := byKey[k]
+		x := byCmd[k]
 		if x == nil {
-			x = &cmd{file: i.File, line: i.Line, command: i.Command, origin: i.Origin}
-			byKey[k] = x
-			cmds = append(cmds, x)
+			x = &cmd{line: i.Line, command: i.Command}
+			byCmd[k] = x
+			fl.cmds = append(fl.cmds, x)
 		}
 		x.pkgs = append(x.pkgs, r)
 	}
-	for _, x := range cmds {
+	for _, fl := range files {
 		f := UnlockedInstall.New()
-		f.File, f.Line = x.file, x.line
+		lead := fl.cmds[0]
+		f.File, f.Line = fl.name, lead.line
 		var names []string
 		stripeUnpinned := false
-		for _, r := range x.pkgs {
-			names = append(names, r.RawName+r.Specifier)
-			if r.Name == stripe && r.Version == "" {
-				stripeUnpinned = true
+		for _, x := range fl.cmds {
+			for _, r := range x.pkgs {
+				names = append(names, r.RawName+r.Specifier)
+				if r.Name == stripe && r.Version == "" {
+					stripeUnpinned = true
+				}
+			}
+			if x != lead {
+				f.Related = append(f.Related, finding.Location{File: fl.name, Line: x.line, Message: redactURLs(x.command)})
 			}
 		}
-		f.Key = "unlocked-install:" + strings.Join(names, ",")
-		f.Message = fmt.Sprintf("%s installs %s by name, outside the project's manifests: each build gets whatever the index serves that day, with no hash check", x.origin, strings.Join(names, ", "))
+		f.Key = "unlocked-install"
+		where := fl.origin
+		if len(fl.cmds) > 1 {
+			where = fmt.Sprintf("%s (%d commands)", strings.SplitN(fl.origin, " (", 2)[0], len(fl.cmds))
+		}
+		f.Message = fmt.Sprintf("%s installs %s by name, outside the project's manifests: each run gets whatever the index serves that day, with no hash check", where, strings.Join(names, ", "))
 		if stripeUnpinned {
 			f.Severity = finding.Medium
 			f.Message += "; stripe is not even pinned"
 		}
-		c.raiseIfHashedElsewhere(f)
-		f.Evidence = redactURLs(x.command)
+		if len(c.hashUse) > 0 {
+			// An image build that bypasses the project's hashed
+			// manifests ships what it got; a CI job or script only
+			// runs it.
+			if filekind.Classify(fl.name) == filekind.Dockerfile && f.Severity < finding.Medium {
+				f.Severity = finding.Medium
+			}
+			f.Message += "; the rest of the project uses hashes (" + strings.Join(c.hashUse[:min(2, len(c.hashUse))], "; ") + ")"
+		}
+		f.Evidence = redactURLs(lead.command)
 		c.sink.Finding(f)
 	}
-	return len(cmds)
+	return len(files)
 }
 
 func plural(n int, word string) string {

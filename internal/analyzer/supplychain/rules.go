@@ -100,7 +100,7 @@ var (
 	MissingHashes = &rules.Rule{
 		ID: "supplychain/missing-hashes", Threat: finding.MaliciousPackage, Severity: finding.Low,
 		Name:         "Dependencies installed without hash checking",
-		Description:  "A manifest that installs packages (a requirements file, or an application's pyproject.toml or Pipfile with no lock file) has no hashes, so a compromised or confused index can serve any file under a pinned version. Medium when the rest of the project uses hashes or a hash-bearing lock file (the manifest bypasses them), when the file mixes hashed and unhashed requirements (pip refuses it), or when it installs stripe. Libraries (setup.py, setup.cfg, pyproject.toml with a build system and no lock) are not reported.",
+		Description:  "A manifest that installs packages (a requirements file, or an application's pyproject.toml or Pipfile with no lock file) has no hashes, so a compromised or confused index can serve any file under a pinned version. Medium when the rest of the project uses hashes or a hash-bearing lock file (the manifest bypasses them), when the file mixes hashed and unhashed requirements (pip refuses it), or when it installs stripe. When nothing in the project checks hashes, one finding lists every such manifest. Libraries (setup.py, setup.cfg, pyproject.toml with a build system and no lock) and pip-tools .in files with their compiled .txt are not reported, nor an application manifest that declares stripe with a range and no lock file (deps/stripe-unpinned asks for the lock file).",
 		Mitigation:   "Generate hashes (pip-compile --generate-hashes, uv pip compile --generate-hashes, or commit uv.lock / poetry.lock / Pipfile.lock) and install with pip install --require-hashes -r requirements.txt (uv sync --locked).",
 		MitigationID: MitigationHashPinned,
 		Vulnerable:   "stripe==7.0.0",
@@ -109,7 +109,7 @@ var (
 	UnlockedInstall = &rules.Rule{
 		ID: "supplychain/unlocked-install", Threat: finding.MaliciousPackage, Severity: finding.Low,
 		Name:         "Install command names packages outside the manifests",
-		Description:  "A Dockerfile, CI workflow or script installs packages by name (pip install flask stripe) instead of from the project's pinned, hashed manifest, so they get whatever version the index serves that day, unchecked. Medium when it installs stripe without a pin or when the project otherwise pins with hashes. Installer tooling (pip, setuptools, wheel, uv, poetry, pipenv, pip-tools) and commands given -r/-c files are not reported.",
+		Description:  "A Dockerfile, CI workflow or script installs packages by name (pip install flask stripe) instead of from the project's pinned, hashed manifest, so they get whatever version the index serves that day, unchecked. One finding per file. Medium when it installs stripe without a pin, or when a Dockerfile bypasses the hashed manifests the rest of the project uses. Installer and CI tooling (pip, setuptools, wheel, uv, poetry, pipenv, pip-tools, tox, nox, pre-commit, ...) and commands given -r/-c files are not reported.",
 		Mitigation:   "Add the packages to the requirements file or lock file and install from it with --require-hashes (uv sync --locked).",
 		MitigationID: MitigationHashPinned,
 		Vulnerable:   "RUN pip install stripe flask",

@@ -104,11 +104,17 @@ func TestTyposquats(t *testing.T) {
 		"supplychain/typosquat pyproject.toml:11 high",  // certifl: look-alike
 		"supplychain/typosquat Dockerfile:5 high",       // stripe-sdk
 		"supplychain/typosquat Dockerfile:5 high",       // idna-python
-		"supplychain/missing-hashes requirements.txt:2 low",
-		"supplychain/missing-hashes pyproject.toml:9 low", // an application without a lock file
+		// One finding for the project's practice (no hashes anywhere),
+		// listing both manifests.
+		"supplychain/missing-hashes pyproject.toml:9 low",
 		"supplychain/unlocked-install Dockerfile:5 low",
 	})
-	f := finding1(t, c, "supplychain/typosquat", "requirements.txt", 4)
+	f := finding1(t, c, MissingHashes.ID, "pyproject.toml", 9)
+	if !strings.HasPrefix(f.Message, "No manifest of the project installs with hash checking (pyproject.toml, requirements.txt)") ||
+		len(f.Related) != 1 || f.Related[0].File != "requirements.txt" {
+		t.Errorf("aggregated: %s %+v", f.Message, f.Related)
+	}
+	f = finding1(t, c, "supplychain/typosquat", "requirements.txt", 4)
 	if !strings.Contains(f.Message, "stripe-python imitates stripe: adds 'python' to stripe") || f.Package == nil || f.Package.Name != "stripe-python" {
 		t.Errorf("message/package: %s %+v", f.Message, f.Package)
 	}
