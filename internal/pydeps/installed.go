@@ -88,6 +88,18 @@ func ReadInstalledDetails(fsys fs.FS, root string) ([]Installed, []finding.Warni
 			warns = append(warns, finding.Warning{File: displayPath(root, p), Line: line, Kind: kind, Message: fmt.Sprintf(format, args...)})
 		}
 	}
+	// Given a site-packages directory itself (--python-env .../site-packages),
+	// the packages beside its metadata directories need not be walked.
+	rootIsSite := false
+	if ents, err := fs.ReadDir(fsys, "."); err == nil {
+		for _, e := range ents {
+			n := e.Name()
+			if strings.HasSuffix(n, ".dist-info") || strings.HasSuffix(n, ".egg-info") {
+				rootIsSite = true
+				break
+			}
+		}
+	}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			warn(finding.WarnUnreadable, p, 0, "cannot read: %v", err)
@@ -141,7 +153,7 @@ func ReadInstalledDetails(fsys fs.FS, root string) ([]Installed, []finding.Warni
 			}
 			return fs.SkipDir
 		}
-		if isSiteDir(parent) && parent != "." {
+		if isSiteDir(parent) && (parent != "." || rootIsSite) {
 			return fs.SkipDir // a package inside site-packages
 		}
 		switch name {
