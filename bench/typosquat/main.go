@@ -91,6 +91,7 @@ func main() {
 	// 4. Recall over constructed squats.
 	sgHit, sgRight, gdHit, gdRight := 0, 0, 0, 0
 	critN, sgCrit, gdCrit := 0, 0, 0
+	addN, sgAdd, gdAdd := 0, 0, 0 // squats that contain the whole name they imitate (added words, suffixes)
 	critical := map[string]bool{}
 	for _, c := range typosquat.Critical {
 		critical[c] = true
@@ -102,6 +103,18 @@ func main() {
 			continue
 		}
 		m, ok := sg.Check(f[0])
+		if strings.Contains(typosquat.Normalize(f[0]), f[1]) {
+			addN++
+			if ok && m.Target == f[1] {
+				sgAdd++
+			}
+			for _, t := range gd.check(f[0], "") {
+				if t == f[1] {
+					gdAdd++
+					break
+				}
+			}
+		}
 		if critical[f[1]] {
 			critN++
 			if ok && m.Target == f[1] {
@@ -135,6 +148,7 @@ func main() {
 	row("constructed squats: flagged", sgHit, gdHit, len(squatLines))
 	row("  naming the imitated package", sgRight, gdRight, len(squatLines))
 	row("  squats of stripe and its dependencies", sgCrit, gdCrit, critN)
+	row("  squats containing the whole name", sgAdd, gdAdd, addN)
 	fmt.Printf("%-44s %11.1f µs %11.1f µs\n", "time per name (Debian list)", us(sgTime, len(legitNames)), us(gdTime, len(legitNames)))
 
 	fmt.Printf("\nstripeguard flags on Debian names (%d):\n", len(sgDeb))
