@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
@@ -61,30 +60,33 @@ type Analyzer struct {
 	// and callers that audit many trees with one database).
 	DB *osv.DB
 
-	mu    sync.Mutex
-	files map[string][]byte
+	// tree is the inventory of manifests and the pip file references of
+	// scripts, shared in shape with the supply-chain analyzer.
+	tree *pydeps.Tree
+	// compiled maps a pip-tools input (requirements/main.in) to the
+	// requirements files compiled from it (requirements/main.txt).
+	compiled map[string][]string
 }
 
 // New returns an analyzer for one scan.
 func New(o analyzer.Options) *Analyzer {
-	return &Analyzer{opt: o, Now: clock.Or(o.Now), files: map[string][]byte{}}
+	return &Analyzer{opt: o, Now: clock.Or(o.Now), tree: pydeps.NewTree()}
 }
 
 func (a *Analyzer) Name() string { return Name }
 
-// Wants manifests and lock files on disk; archive members are not
-// installable dependency declarations.
+// Wants manifests and lock files on disk, and the scripts whose pip
+// commands name requirements files; archive members are not installable
+// dependency declarations.
 func (a *Analyzer) Wants(f *source.File) bool {
-	return f.Container == "" && pydeps.IsManifest(f.Rel)
+	return f.Container == "" && pydeps.WantsFile(f.Rel)
 }
 
-// File keeps a copy: Data is only valid during the call, and manifests are
-// parsed together in Finish (includes, lock vs manifest precedence).
+// File keeps a copy of a manifest (Data is only valid during the call, and
+// manifests are parsed together in Finish: includes, lock vs manifest
+// precedence) and only the pip file references of a script.
 func (a *Analyzer) File(_ context.Context, f *source.File, _ finding.Sink) {
-	b := append([]byte(nil), f.Data...)
-	a.mu.Lock()
-	a.files[f.Rel] = b
-	a.mu.Unlock()
+	a.tree.Add(f.Rel, f.Data)
 }
 
 // Finish parses everything, loads the advisory data and reports.
@@ -97,7 +99,7 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 	if db == nil {
 		db = a.loadDB(sink)
 	}
-	au := &audit{sink: sink, db: db, reqs: reqs, indexes: indexes, files: a.files, now: a.Now()}
+	au := &audit{sink: sink, db: db, reqs: reqs, indexes: indexes, files: a.tree.Files(), compiled: a.compiled, now: a.Now()}
 	au.run(ctx)
 	if db != nil {
 		// Records of a zip are decoded when their package is first
@@ -140,19 +142,19 @@ func (a *Analyzer) markerEnv() map[string]string {
 	return env
 }
 
-// collect parses the buffered manifests and the installed environments.
+// collect parses the buffered manifests, the requirements files pip
+// commands name, and the installed environments.
 func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.Sink) ([]pydeps.Requirement, []pydeps.IndexSetting) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	t := &pydeps.Tree{Files: a.files, ExtraEnvs: a.opt.PythonEnvs, Options: pydeps.Options{MarkerEnv: a.markerEnv()}}
+	root := ""
+	var envDirs []string
 	if p != nil {
-		t.Root, t.EnvDirs = p.Root, p.EnvDirs
+		root, envDirs = p.Root, p.EnvDirs
 	}
-	res := t.Manifests(ctx)
+	res := a.tree.Parse(ctx, root, envDirs, pydeps.Options{MarkerEnv: a.markerEnv()})
 	if ctx.Err() != nil {
 		return nil, nil
 	}
-	reqs, idx := res.Requirements, res.Indexes
+	a.compiled = res.Compiled
 	warn := func(ws []finding.Warning) {
 		for i := range ws {
 			w := ws[i]
@@ -160,7 +162,8 @@ func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.
 		}
 	}
 	warn(res.Warnings)
-	envs, ws := t.Environments()
+	reqs, idx := res.Requirements, res.Indexes
+	envs, ws := pydeps.Environments(root, envDirs, a.opt.PythonEnvs)
 	warn(ws)
 	for _, e := range envs {
 		if ctx.Err() != nil {
@@ -168,9 +171,10 @@ func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.
 		}
 		r := pydeps.ReadInstalled(os.DirFS(e.Dir), e.Display)
 		reqs = append(reqs, r.Requirements...)
+		idx = append(idx, r.Indexes...)
 		warn(r.Warnings)
 	}
-	return pydeps.Dedupe(reqs), idx
+	return pydeps.Dedupe(append(reqs, pydeps.ApplyConstraints(reqs, res.Constraints)...)), idx
 }
 
 // DBPath returns the advisory data to use: --db, else the user cache if

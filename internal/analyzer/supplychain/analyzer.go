@@ -56,8 +56,8 @@ type Analyzer struct {
 	// NoDB skips the advisory data altogether (tests of the name checks).
 	NoDB bool
 
+	tree       *pydeps.Tree // manifests and pip file references, as the dependency audit reads them
 	mu         sync.Mutex
-	files      map[string][]byte // manifests, for pydeps
 	settings   []pyindex.Setting
 	installs   []pyindex.Install
 	indexFiles []string // files read for index settings
@@ -66,7 +66,7 @@ type Analyzer struct {
 
 // New returns an analyzer for one scan.
 func New(o analyzer.Options) *Analyzer {
-	return &Analyzer{opt: o, files: map[string][]byte{}}
+	return &Analyzer{opt: o, tree: pydeps.NewTree()}
 }
 
 func (a *Analyzer) Name() string { return Name }
@@ -74,12 +74,15 @@ func (a *Analyzer) Name() string { return Name }
 // Wants manifests, lock files and every file that can configure a package
 // index or run an install command; archive members install nothing.
 func (a *Analyzer) Wants(f *source.File) bool {
-	return f.Container == "" && (pydeps.IsManifest(f.Rel) || pyindex.Wants(f.Rel))
+	return f.Container == "" && (pydeps.WantsFile(f.Rel) || pyindex.Wants(f.Rel))
 }
 
 // File keeps manifests (parsed together in Finish, includes resolve among
 // them) and reads index settings right away (they need no other file).
 func (a *Analyzer) File(_ context.Context, f *source.File, _ finding.Sink) {
+	if pydeps.WantsFile(f.Rel) {
+		a.tree.Add(f.Rel, f.Data)
+	}
 	var res pyindex.Result
 	idx := pyindex.Wants(f.Rel)
 	if idx {
@@ -87,9 +90,6 @@ func (a *Analyzer) File(_ context.Context, f *source.File, _ finding.Sink) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if pydeps.IsManifest(f.Rel) {
-		a.files[f.Rel] = append([]byte(nil), f.Data...)
-	}
 	if idx {
 		a.indexFiles = append(a.indexFiles, f.Rel)
 		a.settings = append(a.settings, res.Settings...)
@@ -106,6 +106,8 @@ type inventory struct {
 	envs       []pydeps.Env
 	files      map[string][]byte
 	indexFiles []string
+	// compiled maps pip-tools inputs to the files compiled from them.
+	compiled map[string][]string
 }
 
 // Finish checks names, advisory data, index settings, pinning and the
@@ -136,19 +138,21 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.Sink) *inventory {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	t := &pydeps.Tree{Files: a.files, ExtraEnvs: a.opt.PythonEnvs}
+	root := ""
+	var envDirs []string
 	if p != nil {
-		t.Root, t.EnvDirs = p.Root, p.EnvDirs
+		root, envDirs = p.Root, p.EnvDirs
 	}
-	inv := &inventory{files: a.files}
-	// Parse warnings about manifests are the dependency audit's to give;
-	// both analyzers read the same files, and the report drops duplicates.
-	res := t.Manifests(ctx)
+	inv := &inventory{files: a.tree.Files()}
+	// Manifest warnings are the dependency audit's too: both analyzers
+	// read the same files, and the report drops duplicates.
+	res := a.tree.Parse(ctx, root, envDirs, pydeps.Options{})
 	for i := range res.Warnings {
 		w := res.Warnings[i]
 		sink.Warning(&w)
 	}
-	inv.reqs = res.Requirements
+	inv.reqs = append(res.Requirements, pydeps.ApplyConstraints(res.Requirements, res.Constraints)...)
+	inv.compiled = res.Compiled
 	for _, s := range res.Indexes {
 		if !isRequirementsLike(s.File) {
 			continue // Pipfile and pyproject sources are read by pyindex with their tools' semantics
@@ -158,28 +162,28 @@ func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.
 		}
 	}
 	for _, s := range a.settings {
-		if !pydeps.InEnv(s.File, t.EnvDirs) {
+		if !pydeps.InEnv(s.File, envDirs) {
 			inv.settings = append(inv.settings, s)
 		}
 	}
 	for _, i := range a.installs {
-		if !pydeps.InEnv(i.File, t.EnvDirs) {
+		if !pydeps.InEnv(i.File, envDirs) {
 			inv.installs = append(inv.installs, i)
 		}
 	}
 	for _, f := range a.indexFiles {
-		if !pydeps.InEnv(f, t.EnvDirs) {
+		if !pydeps.InEnv(f, envDirs) {
 			inv.indexFiles = append(inv.indexFiles, f)
 		}
 	}
 	sort.Strings(inv.indexFiles)
 	for i := range a.warnings {
 		w := a.warnings[i]
-		if !pydeps.InEnv(w.File, t.EnvDirs) {
+		if !pydeps.InEnv(w.File, envDirs) {
 			sink.Warning(&w)
 		}
 	}
-	envs, ws := t.Environments()
+	envs, ws := pydeps.Environments(root, envDirs, a.opt.PythonEnvs)
 	for i := range ws {
 		sink.Warning(&ws[i])
 	}

@@ -219,10 +219,8 @@ func (c *checks) manifestHashes(m *manifest, byFile map[string]*manifest) (*find
 		if !direct {
 			return nil, false, false // a constraints file: what pins, not what installs
 		}
-		if strings.HasSuffix(m.file, ".in") {
-			if _, ok := byFile[strings.TrimSuffix(m.file, ".in")+".txt"]; ok {
-				return nil, false, false // pip-tools input: the compiled .txt is installed
-			}
+		if len(c.inv.compiled[m.file]) > 0 {
+			return nil, false, false // pip-tools input: the compiled .txt is installed
 		}
 	}
 	n, h := m.hashed()
