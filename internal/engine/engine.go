@@ -79,6 +79,8 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	opt.Analyzer.ShowPublishable = opt.Analyzer.ShowPublishable || opt.Config.ShowPublishable
+	opt.Analyzer.TyposquatAllow = append(opt.Analyzer.TyposquatAllow, opt.Config.Typosquat.Allow...)
+	opt.Analyzer.TyposquatProtect = append(opt.Analyzer.TyposquatProtect, opt.Config.Typosquat.Protect...)
 	ans, names, err := build(opt)
 	if err != nil {
 		return nil, err
