@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
@@ -23,7 +24,44 @@ import (
 // A cache whose newest record is older than the snapshot's gives way to the
 // snapshot, and an unreadable cache falls back to it with a warning; DB.Note
 // then says why.
+//
+// The choice is made once per version of the files involved and the DB is
+// shared: the analyzers of one scan that read advisory data (the dependency
+// audit, the supply-chain analyzer) get the same DB, which answers queries
+// from several goroutines. Callers must not Close it.
 func Open(path string) (*DB, error) {
+	v, _ := opened.LoadOrStore(openKey(path), &sharedLoad{})
+	s := v.(*sharedLoad)
+	s.once.Do(func() { s.db, s.err = open(path) })
+	return s.db, s.err
+}
+
+var opened sync.Map // string -> *sharedLoad
+
+// openKey names what Open would read: the path, or the cache files, with
+// their size and modification time, so that data replaced by `db update`
+// is opened again.
+func openKey(path string) string {
+	stat := func(p string) string {
+		st, err := os.Stat(p)
+		if err != nil {
+			return p + ":-"
+		}
+		return fmt.Sprintf("%s:%d:%d", p, st.Size(), st.ModTime().UnixNano())
+	}
+	if path != "" {
+		return "db\x00" + stat(path)
+	}
+	k := "default"
+	for _, find := range []func() (string, error){DefaultPath, LegacyPath} {
+		if p, err := find(); err == nil {
+			k += "\x00" + stat(p)
+		}
+	}
+	return k
+}
+
+func open(path string) (*DB, error) {
 	if path != "" {
 		db, err := Load(path)
 		if err != nil {

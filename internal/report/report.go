@@ -124,6 +124,16 @@ func (r *Report) Finalize() {
 		}
 		return a.Message < b.Message
 	})
+	// Analyzers that read the same file (the dependency audit and the
+	// supply-chain analyzer both parse manifests) report its problems once.
+	ws := r.Warnings[:0]
+	for i, w := range r.Warnings {
+		if i > 0 && *w == *r.Warnings[i-1] {
+			continue
+		}
+		ws = append(ws, w)
+	}
+	r.Warnings = ws
 	sort.SliceStable(r.Observations, func(i, j int) bool {
 		a, b := r.Observations[i], r.Observations[j]
 		if a.Mitigation != b.Mitigation {

@@ -186,7 +186,9 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 			}
 			au.checked++
 			au.stripeChecked = au.stripeChecked || name == stripe
-			m := au.db.Check(name, locs[0].Version)
+			// Malicious-package reports (MAL-) are the supply-chain
+			// analyzer's: such a package is hostile, not vulnerable.
+			m := au.db.Check(name, locs[0].Version).WithoutMalicious()
 			if len(m.Vulns) == 0 {
 				if name == stripe {
 					au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
@@ -212,7 +214,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 		}
 		au.checked++
 		au.stripeChecked = au.stripeChecked || name == stripe
-		m := au.db.Admits(name, ss)
+		m := au.db.Admits(name, ss).WithoutMalicious()
 		if len(m.Vulns) == 0 {
 			if name == stripe {
 				au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,

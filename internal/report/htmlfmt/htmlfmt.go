@@ -140,6 +140,8 @@ type findingView struct {
 	Mitigation string
 	Context    []report.Line
 	Package    *finding.Package
+	History    string // git history summary (scan --history)
+	Verified   string // the Stripe API's verdict (--verify)
 	Related    []link
 	// Notes are related entries at the finding's own place: what they
 	// add, never a "see" pointing back at the finding.
@@ -296,6 +298,7 @@ func newFindingView(f *finding.Finding, i int, used map[string]bool, ctx *report
 	if rule := rules.Lookup(f.RuleID); rule != nil {
 		v.RuleName, v.HelpURI = rule.Name, rule.HelpURI
 	}
+	v.History, v.Verified = report.HistorySummary(f), report.VerificationSummary(f)
 	v.Context = ctx.Lines(f, ContextRadius)
 	if ev := report.SafeEvidence(f, show); ev != "" {
 		v.Evidence = truncate(ev, MaxEvidence)
