@@ -66,7 +66,7 @@ func TestFirstRunUsesBuiltInSnapshot(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, stdout)
 		}
 	}
-	if strings.Contains(stdout, "no advisory data") || strings.Contains(stderr, "warning") {
+	if strings.Contains(stdout, "known vulnerabilities were not checked") || strings.Contains(stdout, "[!] No dependency, direct") || strings.Contains(stderr, "warning") {
 		t.Errorf("the audit must not run without data:\n%s\n%s", stdout, stderr)
 	}
 	for i, l := range strings.Split(stdout, "\n") {
@@ -193,7 +193,7 @@ func TestStagedIsBrief(t *testing.T) {
 	}
 	// Unknown analyzer names list the valid ones.
 	_, stderr, code = run(t, dir, "scan", "--analyzers", "secret")
-	if code != 2 || !strings.Contains(stderr, `unknown analyzer "secret" (valid: codekeys, deps, secrets, webhook)`) {
+	if code != 2 || !strings.Contains(stderr, `unknown analyzer "secret" (valid: codekeys, deps, secrets, `) {
 		t.Errorf("unknown analyzer: %d %q", code, stderr)
 	}
 }
