@@ -1,0 +1,128 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// ServerConfig is the network side of the broker.
+type ServerConfig struct {
+	Listen      string // where applications connect
+	AdminListen string // /metrics and /healthz; "" or "off" disables
+	// Slow clients: a Stripe API call is a small request; a client that
+	// dribbles its headers or body is cut off.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	// ShutdownTimeout bounds the drain of in-flight calls on SIGTERM.
+	ShutdownTimeout time.Duration
+}
+
+func (c *ServerConfig) defaults(upstream time.Duration) {
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = 5 * time.Second
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 30 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 90 * time.Second
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = upstream + 5*time.Second
+	}
+}
+
+// Serve listens and serves until ctx is done, then drains in-flight calls
+// (up to ShutdownTimeout). reload, when it receives (SIGHUP), re-reads the
+// policy and keys without dropping a call. ready, if not nil, gets the
+// bound addresses.
+func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Signal, ready func(listen, admin net.Addr)) error {
+	sc.defaults(b.cfg.UpstreamTimeout)
+	ln, err := net.Listen("tcp", sc.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           b,
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		ReadTimeout:       sc.ReadTimeout,
+		// The response may wait for Stripe.
+		WriteTimeout:   sc.ReadTimeout + b.cfg.UpstreamTimeout + 5*time.Second,
+		IdleTimeout:    sc.IdleTimeout,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       nil,
+	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	var adminAddr net.Addr
+	if sc.AdminListen != "" && sc.AdminListen != "off" {
+		aln, err := net.Listen("tcp", sc.AdminListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--admin-listen: %w", err)
+		}
+		adminAddr = aln.Addr()
+		asrv := &http.Server{Handler: b.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+		servers = append(servers, asrv)
+		go func() { errc <- asrv.Serve(aln) }()
+	}
+	go func() { errc <- srv.Serve(ln) }()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-reload:
+				b.Reload()
+			}
+		}
+	}()
+	p := b.policy.Load()
+	b.log.Info("broker listening", "listen", ln.Addr().String(), "admin", fmt.Sprint(adminAddr), "stripe_api_base", b.upstream.String(),
+		"apps", len(p.Apps), "store", storeName(b.store))
+	for _, w := range p.Warnings {
+		b.log.Warn(w)
+	}
+	for _, a := range p.Apps {
+		b.log.Info("app loaded", "app", a.Name, "key", a.KeyHint(), "rules", len(a.Rules), "tokens", len(a.tokens))
+	}
+	if ready != nil {
+		ready(ln.Addr(), adminAddr)
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	b.log.Info("shutting down, draining in-flight calls", "timeout", sc.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), sc.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil && serveErr == nil {
+			serveErr = err
+		}
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	if t, ok := b.rt.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	b.log.Info("stopped")
+	return serveErr
+}
+
+func storeName(s Store) string {
+	if st, ok := s.(fmt.Stringer); ok {
+		return st.String()
+	}
+	return "memory (this replica only)"
+}
