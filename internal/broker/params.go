@@ -165,7 +165,7 @@ func JSONParams(b []byte, fn func(*Param) error) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	n := 0
-	if err := jsonValue(d, nil, fn, &n); err != nil {
+	if err := jsonValue(d, nil, 0, fn, &n); err != nil {
 		return err
 	}
 	if _, err := d.Token(); err != io.EOF {
@@ -174,8 +174,8 @@ func JSONParams(b []byte, fn func(*Param) error) error {
 	return nil
 }
 
-func jsonValue(d *json.Decoder, name []string, fn func(*Param) error, n *int) error {
-	if len(name) > maxDepth {
+func jsonValue(d *json.Decoder, name []string, depth int, fn func(*Param) error, n *int) error {
+	if depth > maxDepth {
 		return errDepth
 	}
 	if *n++; *n > maxParams {
@@ -206,7 +206,7 @@ func jsonValue(d *json.Decoder, name []string, fn func(*Param) error, n *int) er
 					return errDupKey
 				}
 				seen[k] = true
-				if err := jsonValue(d, append(name[:len(name):len(name)], k), fn, n); err != nil {
+				if err := jsonValue(d, append(name[:len(name):len(name)], k), depth+1, fn, n); err != nil {
 					return err
 				}
 			}
@@ -216,7 +216,7 @@ func jsonValue(d *json.Decoder, name []string, fn func(*Param) error, n *int) er
 			}
 			for d.More() {
 				// Array elements keep the parent's name (like "a[]").
-				if err := jsonValue(d, name, fn, n); err != nil {
+				if err := jsonValue(d, name, depth+1, fn, n); err != nil {
 					return err
 				}
 			}
