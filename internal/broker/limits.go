@@ -164,3 +164,11 @@ func quoteShort(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// IsMoneyParam reports whether a parameter name (its last segment) is a
+// money amount the limits cap.
+func IsMoneyParam(name string) bool { return isMoneyName(name) }
+
+// IsCurrencyParam reports whether a parameter name is a currency the
+// limits check.
+func IsCurrencyParam(name string) bool { return isCurrencyName(name) }
