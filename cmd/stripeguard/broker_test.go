@@ -208,3 +208,35 @@ func TestBrokerCommandErrors(t *testing.T) {
 		t.Errorf("suggest: %d %s %s", code, out, stderr)
 	}
 }
+
+// The scanner knows the broker: an app whose Stripe key is a broker token
+// and whose API base points away from api.stripe.com has "keys never reach
+// the application" in place; the repository's ordinary shop does not.
+func TestScanSeesBrokerSetup(t *testing.T) {
+	state := func(dir string) string {
+		t.Helper()
+		out, stderr, code := run(t, ".", "scan", "--format", "json", "--fail-on", "critical", dir)
+		if code == 2 {
+			t.Fatalf("scan %s: %s", dir, stderr)
+		}
+		var rep struct {
+			Checklist map[string][]struct{ ID, State string }
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range rep.Checklist["key-exposure"] {
+			if m.ID == "keys.never-in-application" {
+				return m.State
+			}
+		}
+		t.Fatalf("%s: no keys.never-in-application in the checklist", dir)
+		return ""
+	}
+	if s := state("../../internal/broker/suggest/testdata/shop"); s != "in-place" {
+		t.Errorf("broker-configured app: %s", s)
+	}
+	if s := state("../../testdata/shop"); s == "in-place" {
+		t.Errorf("ordinary app: %s", s)
+	}
+}
