@@ -208,6 +208,7 @@ type call struct {
 }
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // ServeHTTP implements http.Handler.
 func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -596,7 +597,16 @@ func (b *Broker) forward(w http.ResponseWriter, r *http.Request, c *call, app *A
 		}
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength <= maxBufferedResponse {
-		rb := make([]byte, resp.ContentLength)
+		rbp := respPool.Get().(*[]byte)
+		defer func() {
+			if cap(*rbp) <= 256<<10 {
+				respPool.Put(rbp)
+			}
+		}()
+		if int64(cap(*rbp)) < resp.ContentLength {
+			*rbp = make([]byte, resp.ContentLength)
+		}
+		rb := (*rbp)[:resp.ContentLength]
 		n, err := io.ReadFull(resp.Body, rb)
 		c.upstream = time.Since(t0)
 		if err != nil {

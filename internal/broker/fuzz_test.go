@@ -131,7 +131,7 @@ func FuzzFormParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var ours [][2]string
 		err := FormParams(body, func(p *Param) error {
-			ours = append(ours, [2]string{strings.Join(p.Name, "."), p.Value})
+			ours = append(ours, [2]string{strings.Clone(strings.Join(p.Name, ".")), strings.Clone(p.Value)}) // p aliases reused buffers
 			return nil
 		})
 		ref, refOK := referenceForm(string(body))

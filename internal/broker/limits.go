@@ -73,7 +73,8 @@ func (l Limits) check(p *Param) *violation {
 	if p.Metadata || len(p.Name) == 0 {
 		return nil
 	}
-	name := strings.Join(p.Name, ".")
+	// A copy: p's strings may alias the request buffers (FormParams).
+	name := strings.Clone(strings.Join(p.Name, "."))
 	if l.Currencies != nil {
 		// Currency codes used as keys: currency_options[eur][…],
 		// minimum_balance_by_currency[usd].

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // Request parameters are read the way a Rack-style server reads them, and
@@ -53,9 +54,14 @@ const (
 )
 
 // FormParams reads an application/x-www-form-urlencoded body (or a query
-// string) and calls fn for each parameter.
+// string) and calls fn for each parameter. The Param and its strings are
+// only valid during the call (they may alias b and are reused): fn copies
+// what it keeps.
 func FormParams(b []byte, fn func(*Param) error) error {
 	n := 0
+	var p Param
+	var runs [8]string
+	var scratch []byte
 	for len(b) > 0 {
 		i := bytes.IndexAny(b, "&;")
 		var pair []byte
@@ -77,53 +83,71 @@ func FormParams(b []byte, fn func(*Param) error) error {
 		if j := bytes.IndexByte(pair, '='); j >= 0 {
 			k, v = pair[:j], pair[j+1:]
 		}
-		name, err := formUnescape(k)
-		if err != nil {
+		// Decoding never grows a string, so a scratch buffer of the pair's
+		// size holds both name and value without moving.
+		if cap(scratch) < len(pair) {
+			scratch = make([]byte, 0, 2*len(pair))
+		}
+		scratch = scratch[:0]
+		var name, val string
+		var err error
+		if name, scratch, err = formUnescape(k, scratch); err != nil {
 			return err
 		}
-		val, err := formUnescape(v)
-		if err != nil {
+		if val, scratch, err = formUnescape(v, scratch); err != nil {
 			return err
 		}
-		runs := nameRuns(name)
-		if len(runs) > maxDepth {
+		p = Param{Name: nameRuns(name, runs[:0]), Value: val}
+		if len(p.Name) > maxDepth {
 			return errDepth
 		}
-		p := &Param{Name: runs, Value: val, Metadata: canonicalMetadata(name, runs)}
-		if err := fn(p); err != nil {
+		p.Metadata = canonicalMetadata(name, p.Name)
+		if err := fn(&p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func formUnescape(b []byte) (string, error) {
+// formUnescape decodes '+' and %XX. Without escapes the result aliases b;
+// with them it is appended to scratch, which has room (see FormParams).
+func formUnescape(b, scratch []byte) (string, []byte, error) {
 	if bytes.IndexByte(b, '%') < 0 && bytes.IndexByte(b, '+') < 0 {
-		return string(b), nil
+		return unsafeString(b), scratch, nil
 	}
-	out := make([]byte, 0, len(b))
+	start := len(scratch)
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '+':
-			out = append(out, ' ')
+			scratch = append(scratch, ' ')
 		case '%':
 			if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
-				return "", errBadEscape
+				return "", scratch, errBadEscape
 			}
-			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+			scratch = append(scratch, unhex(b[i+1])<<4|unhex(b[i+2]))
 			i += 2
 		default:
-			out = append(out, c)
+			scratch = append(scratch, c)
 		}
 	}
-	return string(out), nil
+	return unsafeString(scratch[start:]), scratch, nil
+}
+
+// unsafeString views b as a string without copying; b must not change
+// while the string is in use (the request body is not touched during the
+// check).
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // nameRuns splits a decoded name into its runs of characters other than
 // '[' and ']': every reading of the brackets (Rack strips leading '[' and
-// stray ']') names the same runs.
-func nameRuns(name string) []string {
-	var runs []string
+// stray ']') names the same runs. The runs are appended to buf.
+func nameRuns(name string, buf []string) []string {
+	runs := buf
 	start := -1
 	for i := 0; i <= len(name); i++ {
 		if i == len(name) || name[i] == '[' || name[i] == ']' {
