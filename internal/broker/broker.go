@@ -255,7 +255,7 @@ func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, slog.Bool("idempotent_retry", true))
 	}
 	if c.account != "" {
-		attrs = append(attrs, slog.String("stripe_account", c.account))
+		attrs = append(attrs, slog.String("stripe_account", logPath(c.account)))
 	}
 	b.log.LogAttrs(r.Context(), level, "call", attrs...)
 }

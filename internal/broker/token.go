@@ -103,7 +103,7 @@ func looksLikeStripeKey(s string) bool {
 var (
 	errNoAuth    = errors.New("no Authorization header")
 	errManyAuth  = errors.New("more than one Authorization header")
-	errAuthShape = errors.New("Authorization must be \"Bearer <token>\" or Basic with the token as user name")
+	errAuthShape = errors.New("the Authorization header must be \"Bearer <token>\" or Basic with the token as user name")
 )
 
 // credential extracts the presented credential from the Authorization

@@ -33,14 +33,13 @@ func main() {
 	if err != nil || !pool.AppendCertsFromPEM(pem) {
 		log.Fatal("need -ca")
 	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.Transport = &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, ForceAttemptHTTP2: false,
-		TLSClientConfig: &tls.Config{RootCAs: pool}}
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
-		r.Host = u.Host
-		r.Header.Set("Authorization", "Bearer "+*key)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(u)
+			r.Out.Header.Set("Authorization", "Bearer "+*key)
+		},
+		Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, ForceAttemptHTTP2: false,
+			TLSClientConfig: &tls.Config{RootCAs: pool}},
 	}
 	srv := &http.Server{Addr: *listen, Handler: rp}
 	go func() {

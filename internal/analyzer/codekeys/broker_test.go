@@ -79,9 +79,9 @@ func TestBrokerSetupShapes(t *testing.T) {
 			"app.py": "import os\nimport stripe\nstripe.api_key = os.environ['STRIPE_SECRET_KEY']\n",
 		}, ""},
 		{"tests pointing at stripe-mock do not count", map[string]string{
-			"app.py":           "import os\nimport stripe\nstripe.api_key = os.environ['STRIPE_BROKER_TOKEN']\nstripe.api_base = os.environ.get('STRIPE_API_BASE', 'http://127.0.0.1:8790')\n",
+			"app.py":            "import os\nimport stripe\nstripe.api_key = os.environ['STRIPE_BROKER_TOKEN']\nstripe.api_base = os.environ.get('STRIPE_API_BASE', 'http://127.0.0.1:8790')\n",
 			"tests/conftest.py": "import stripe\nstripe.api_key = 'sk_test_' + 'x'\nstripe.api_base = 'http://localhost:12111'\n",
-			"test_pay.py":      "import stripe\nstripe.api_key = '" + strings.Replace(liveKey, "live", "test", 1) + "'\n",
+			"test_pay.py":       "import stripe\nstripe.api_key = '" + strings.Replace(liveKey, "live", "test", 1) + "'\n",
 		}, "in-place app.py:3"},
 		{"twin: base only sometimes redirected (defaults to api.stripe.com)", map[string]string{
 			"app.py": "import os\nimport stripe\nstripe.api_key = os.environ['STRIPE_BROKER_TOKEN']\nstripe.api_base = os.environ.get('STRIPE_API_BASE', 'https://api.stripe.com')\n",

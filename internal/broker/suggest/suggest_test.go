@@ -101,7 +101,7 @@ func TestTableCoversCommonCalls(t *testing.T) {
 	for key, want := range map[string]string{
 		"v1.customers.create": "POST /v1/customers", "v1.checkout.sessions.create": "POST /v1/checkout/sessions",
 		"v1.customers.balance_transactions.list": "GET /v1/customers/{customer}/balance_transactions",
-		"v2.core.events.retrieve": "GET /v2/core/events/{id}",
+		"v2.core.events.retrieve":                "GET /v2/core/events/{id}",
 	} {
 		if e, ok := services[key]; !ok || e.method+" "+e.path != want {
 			t.Errorf("service %s: %+v, want %s", key, e, want)
