@@ -316,7 +316,11 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, c *call, bufp *[]
 	segs, err := SplitPath(rawPath)
 	if err != nil {
 		c.outcome = OutRejected
-		return deny(400, CodeBadPath, err.Error())
+		msg := err.Error()
+		if strings.HasPrefix(rawPath, "//") {
+			msg += ": remove the trailing / from the api_base the application gives its Stripe library"
+		}
+		return deny(400, CodeBadPath, msg)
 	}
 	rule := app.match(r.Method, segs)
 	if rule == nil {

@@ -764,3 +764,44 @@ func TestUpstreamTLSVerification(t *testing.T) {
 		}
 	}
 }
+
+// --watch: a key file replaced in place (as Kubernetes updates a mounted
+// Secret, with no signal) is picked up.
+func TestWatchReloadsChangedFiles(t *testing.T) {
+	f := newFakeStripe(t)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	os.WriteFile(keyFile, []byte(testKey), 0o600)
+	policyFile := filepath.Join(dir, "broker.toml")
+	os.WriteFile(policyFile, []byte(strings.Replace(shopPolicy, `key_env = "K"`, `key_file = "`+keyFile+`"`, 1)), 0o600)
+	b, err := New(Config{PolicyPath: policyFile, Upstream: f.srv.URL, Transport: trustingTransport(t, f.srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	go b.Serve(ctx, ServerConfig{Listen: "127.0.0.1:0", AdminListen: "off", Watch: 20 * time.Millisecond}, nil, func(l, _ net.Addr) { addrc <- l.String() })
+	url := "http://" + <-addrc + "/v1/customers/cus_1"
+	if r := do(t, "GET", url, "", bearer(testToken)...); r.status != 200 || f.requests()[0].auth != "Bearer "+testKey {
+		t.Fatalf("before: %d", r.status)
+	}
+	os.WriteFile(keyFile+".new", []byte(testKey2), 0o600)
+	os.Rename(keyFile+".new", keyFile)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		do(t, "GET", url, "", bearer(testToken)...)
+		got := f.requests()
+		if got[len(got)-1].auth == "Bearer "+testKey2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the changed key file was not picked up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A trailing slash in the app's api_base gives //v1/…: refused with a hint.
+	if st, body := raw(t, strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/v1/customers/cus_1"), "GET //v1/customers/cus_1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+testToken+"\r\n\r\n"); st != 400 || !strings.Contains(body, "api_base") {
+		t.Errorf("//v1: %d %s", st, body)
+	}
+}

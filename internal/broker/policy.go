@@ -76,6 +76,9 @@ type Policy struct {
 	byToken map[TokenHash]*App
 	// Warnings are non-fatal remarks (a key file others can read, …).
 	Warnings []string
+	// Files are the key and token files the policy names (watched by
+	// --watch besides the policy file itself).
+	Files []string
 }
 
 // App is one application.
@@ -208,6 +211,14 @@ func ParsePolicy(data []byte, env Env) (*Policy, error) {
 		}
 		keys[a.key] = name
 		p.Apps = append(p.Apps, a)
+	}
+	for _, name := range names {
+		f := f.App[name]
+		for _, path := range []string{f.KeyFile, f.TokenFile} {
+			if path != "" {
+				p.Files = append(p.Files, path)
+			}
+		}
 	}
 	for _, a := range p.Apps {
 		if _, ok := p.byToken[HashToken(a.key)]; ok {

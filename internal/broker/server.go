@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"crypto/sha256"
+	"io"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +23,10 @@ type ServerConfig struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the drain of in-flight calls on SIGTERM.
 	ShutdownTimeout time.Duration
+	// Watch, when positive, re-reads the policy, key and token files at
+	// this interval and reloads when their content changed: a Kubernetes
+	// Secret mounted as files is updated in place without any signal.
+	Watch time.Duration
 }
 
 func (c *ServerConfig) defaults(upstream time.Duration) {
@@ -76,12 +82,26 @@ func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Si
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
+		var tick <-chan time.Time
+		if sc.Watch > 0 {
+			t := time.NewTicker(sc.Watch)
+			defer t.Stop()
+			tick = t.C
+		}
+		last := b.filesDigest()
 		for {
 			select {
 			case <-done:
 				return
 			case <-reload:
 				b.Reload()
+				last = b.filesDigest()
+			case <-tick:
+				if d := b.filesDigest(); d != last {
+					b.log.Info("policy, key or token file changed; reloading")
+					b.Reload()
+					last = d
+				}
 			}
 		}
 	}()
@@ -118,6 +138,26 @@ func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Si
 	}
 	b.log.Info("stopped")
 	return serveErr
+}
+
+// filesDigest hashes the content of the policy file and of every key and
+// token file it names (small files; content, not mtime, so a symlink swap
+// or a same-second rewrite is seen). Unreadable files hash their error.
+func (b *Broker) filesDigest() [32]byte {
+	h := sha256.New()
+	for _, p := range append([]string{b.cfg.PolicyPath}, b.policy.Load().Files...) {
+		io.WriteString(h, p)
+		h.Write([]byte{0})
+		data, err := os.ReadFile(p)
+		if err != nil {
+			io.WriteString(h, err.Error())
+		}
+		h.Write(data)
+		h.Write([]byte{0})
+	}
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
 }
 
 func storeName(s Store) string {

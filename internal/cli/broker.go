@@ -87,6 +87,7 @@ func runBroker(args []string, std Stdio) int {
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "time to read a whole request (slow clients are cut off)")
 	readHeaderTimeout := fs.Duration("read-header-timeout", 5*time.Second, "time to read request headers")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 0, "drain limit on SIGTERM (default upstream-timeout+5s)")
+	watch := fs.Duration("watch", 0, "also reload when the policy, key or token files change, checked at this interval (e.g. 10s for a mounted Kubernetes Secret); 0: SIGHUP only")
 	logFormat := fs.String("log-format", "text", "text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	usageWriters.Store(fs, func() {
@@ -148,7 +149,7 @@ func runBroker(args []string, std Stdio) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	sc := broker.ServerConfig{Listen: *listen, AdminListen: *admin, ReadTimeout: *readTimeout, ReadHeaderTimeout: *readHeaderTimeout, ShutdownTimeout: *shutdownTimeout}
+	sc := broker.ServerConfig{Listen: *listen, AdminListen: *admin, ReadTimeout: *readTimeout, ReadHeaderTimeout: *readHeaderTimeout, ShutdownTimeout: *shutdownTimeout, Watch: *watch}
 	if err := b.Serve(ctx, sc, hup, nil); err != nil {
 		return Fail(std, err)
 	}
