@@ -59,7 +59,8 @@ type Config struct {
 	Env Env
 	// Upstream is the Stripe API base (default https://api.stripe.com).
 	Upstream string
-	// Transport reaches Stripe; default NewTransport(UpstreamTLS).
+	// Transport reaches Stripe; default the lean pool (lean.go), or
+	// NewTransport when an egress proxy (HTTPS_PROXY) applies.
 	Transport   http.RoundTripper
 	UpstreamTLS UpstreamOptions
 	// Store holds rate limits and idempotency keys; default in memory.
@@ -127,7 +128,7 @@ func NewWithPolicy(cfg Config, p *Policy) (*Broker, error) {
 		if o.Timeout <= 0 {
 			o.Timeout = cfg.UpstreamTimeout
 		}
-		if cfg.Transport, err = NewTransport(o); err != nil {
+		if cfg.Transport, err = newUpstreamTransport(u, o); err != nil {
 			return nil, err
 		}
 	}

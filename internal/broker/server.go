@@ -133,7 +133,7 @@ func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Si
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
-	if t, ok := b.rt.(*http.Transport); ok {
+	if t, ok := b.rt.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
 	b.log.Info("stopped")

@@ -86,7 +86,8 @@ func stripeMockBroker(t *testing.T, policyPath string) (*Broker, *httptest.Serve
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTransport(UpstreamOptions{Pins: []string{pin}, PinOnly: true})
+	u, _ := ParseUpstream("https://" + sm.HTTPSAddr)
+	tr, err := newUpstreamTransport(u, UpstreamOptions{Pins: []string{pin}, PinOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

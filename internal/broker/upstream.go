@@ -73,10 +73,56 @@ func isLoopback(h string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// NewTransport builds the keep-alive HTTP/1.1 pool to Stripe with
+// NewTransport builds a net/http keep-alive HTTP/1.1 pool to Stripe with
 // verified TLS. Proxies come from HTTPS_PROXY/NO_PROXY (an egress proxy such
-// as smokescreen); TLS is end to end through it.
+// as smokescreen); TLS is end to end through it. Without a proxy the broker
+// uses its own lean pool (lean.go) with the same TLS settings.
 func NewTransport(o UpstreamOptions) (*http.Transport, error) {
+	tc, err := tlsConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultUpstreamTimeout
+	}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tc,
+		TLSHandshakeTimeout:   10 * time.Second,
+		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{}, // HTTP/1.1 only
+		ForceAttemptHTTP2:     false,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true, // relay bytes as they are (and scrub them)
+		ResponseHeaderTimeout: timeout,
+		WriteBufferSize:       16 << 10,
+		ReadBufferSize:        16 << 10,
+	}, nil
+}
+
+// newUpstreamTransport picks the lean pool unless an egress proxy applies
+// to the upstream.
+func newUpstreamTransport(u *url.URL, o UpstreamOptions) (http.RoundTripper, error) {
+	if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil {
+		return NewTransport(o)
+	}
+	tc, err := tlsConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultUpstreamTimeout
+	}
+	return newLeanTransport(u, tc, timeout), nil
+}
+
+// tlsConfig is the verification the broker applies to Stripe: system roots
+// (or CAFile), host name, TLS 1.2+, HTTP/1.1, optional pins.
+func tlsConfig(o UpstreamOptions) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
@@ -113,25 +159,7 @@ func NewTransport(o UpstreamOptions) (*http.Transport, error) {
 	} else if o.PinOnly {
 		return nil, errors.New("pin-only verification without a pin")
 	}
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = DefaultUpstreamTimeout
-	}
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       tc,
-		TLSHandshakeTimeout:   10 * time.Second,
-		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{}, // HTTP/1.1 only
-		ForceAttemptHTTP2:     false,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		DisableCompression:    true, // relay bytes as they are (and scrub them)
-		ResponseHeaderTimeout: timeout,
-		WriteBufferSize:       16 << 10,
-		ReadBufferSize:        16 << 10,
-	}, nil
+	return tc, nil
 }
 
 // ParsePin reads "sha256/<base64>" (also "sha256//<base64>", curl's form).
