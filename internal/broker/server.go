@@ -3,9 +3,9 @@ package broker
 import (
 	"context"
 	"crypto/sha256"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
