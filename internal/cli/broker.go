@@ -26,7 +26,7 @@ func init() {
 
 const brokerUsage = `Usage:
   stripeguard broker --policy broker.toml [flags]      serve
-  stripeguard broker policy suggest PATH [--app NAME] [--output FILE]
+  stripeguard broker policy suggest PATH [--app NAME] [--output FILE] [--include-tests]
   stripeguard broker policy check broker.toml
   stripeguard broker token                             a new application token and its SHA-256
   stripeguard broker pin HOST:PORT                     the --stripe-pin of a TLS server (trust on first use)
@@ -180,6 +180,7 @@ func runBrokerPolicy(args []string, std Stdio) int {
 		fs := newFlagSet("broker policy suggest", "broker policy suggest PATH [--app NAME] [--output FILE]", std.Err)
 		app := fs.String("app", "", "application name in the policy (default: the directory's name)")
 		output := fs.String("output", "", "write the policy to FILE instead of stdout")
+		tests := fs.Bool("include-tests", false, "also read test code (tests/, test_*.py, conftest.py), left out by default")
 		pos, err := parseArgs(fs, args[1:])
 		if errors.Is(err, errHelp) {
 			return ExitOK
@@ -196,7 +197,7 @@ func runBrokerPolicy(args []string, std Stdio) int {
 			abs, _ := filepath.Abs(root)
 			name = sanitizeAppName(filepath.Base(abs))
 		}
-		res, err := suggest.Scan(context.Background(), root)
+		res, err := suggest.Scan(context.Background(), root, suggest.Options{IncludeTests: *tests})
 		if err != nil {
 			return Fail(std, err)
 		}

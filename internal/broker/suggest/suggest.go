@@ -21,6 +21,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -100,12 +101,28 @@ type Result struct {
 	AccountSites   []Site
 	Files          int // Python files read
 	Parsed         int // of which mention Stripe and were parsed
+	TestFiles      int // test files left out
 	Warnings       []string
 }
 
+// Options tune Scan.
+type Options struct {
+	// IncludeTests also reads test code (tests/, test_*.py, *_test.py,
+	// conftest.py), which calls Stripe through mocks or stripe-mock, not
+	// through the broker.
+	IncludeTests bool
+}
+
+// IsTestPath reports whether a relative path is test code.
+func IsTestPath(p string) bool {
+	b := path.Base(p)
+	return strings.HasPrefix(b, "test_") || strings.HasSuffix(b, "_test.py") || b == "conftest.py" ||
+		strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/") || strings.HasPrefix(p, "test/") || strings.Contains(p, "/test/")
+}
+
 // Scan reads the Python files under root (honouring .gitignore, skipping
-// virtualenvs) and finds the Stripe API calls.
-func Scan(ctx context.Context, root string) (*Result, error) {
+// virtualenvs and, unless asked, tests) and finds the Stripe API calls.
+func Scan(ctx context.Context, root string, opt Options) (*Result, error) {
 	res := &Result{}
 	w, err := source.NewWalker(root, source.WalkOptions{}, func(wn *finding.Warning) {
 		res.Warnings = append(res.Warnings, wn.File+": "+wn.Message)
@@ -116,6 +133,10 @@ func Scan(ctx context.Context, root string) (*Result, error) {
 	var mods []*pyast.Module
 	w.Walk(ctx, func(e source.Entry) {
 		if !strings.HasSuffix(e.Rel, ".py") || e.Ignored || e.Info.Size() > 4<<20 {
+			return
+		}
+		if !opt.IncludeTests && IsTestPath(e.Rel) {
+			res.TestFiles++
 			return
 		}
 		data, err := os.ReadFile(e.Abs)
@@ -388,35 +409,45 @@ func (a *analysis) params(m *pyast.Module, call *pyast.Node, r *Route) {
 	if args == nil {
 		return
 	}
+	f := m.FuncAt(call)
 	visit := func(name string, v *pyast.Node) {
 		switch {
 		case name == "stripe_account" || name == "stripe_context":
-			if s, ok := m.StringValue(v); ok {
+			ss, ok := a.literalStrings(m, f, v)
+			for _, s := range ss {
 				if s != "" {
 					a.accounts[s] = true
 				}
-			} else if v.Kind != "none" {
+			}
+			if !ok {
 				a.res.AccountDynamic = true
 			}
 			a.res.AccountSites = append(a.res.AccountSites, Site{File: m.Path, Line: v.Line, Text: name})
 		case name == "stripe_version":
-			if s, ok := m.StringValue(v); ok && s != "" {
-				a.versions[s] = true
+			ss, _ := a.literalStrings(m, f, v)
+			for _, s := range ss {
+				if s != "" {
+					a.versions[s] = true
+				}
 			}
 		case r == nil:
 		case broker.IsCurrencyParam(name):
-			if s, ok := m.StringValue(v); ok {
+			ss, ok := a.literalStrings(m, f, v)
+			for _, s := range ss {
 				r.Currencies[strings.ToLower(s)] = true
-			} else {
+			}
+			if !ok {
 				r.CurrencyDynamic = true
 			}
 		case broker.IsMoneyParam(name):
 			r.HasAmount = true
-			if n, ok := m.IntValue(v); ok {
+			ns, ok := a.literalInts(m, f, v)
+			for _, n := range ns {
 				if n > r.MaxAmount {
 					r.MaxAmount = n
 				}
-			} else if v.Kind != "none" {
+			}
+			if !ok {
 				r.AmountDynamic = true
 			}
 		}
@@ -449,6 +480,42 @@ func (a *analysis) params(m *pyast.Module, call *pyast.Node, r *Route) {
 	})
 }
 
+// literalStrings follows a value to its origins (assignments, constants,
+// call sites of a parameter); ok is false when any origin is not a string
+// literal (None is ignored: an unset optional parameter).
+func (a *analysis) literalStrings(m *pyast.Module, f *pyast.Func, v *pyast.Node) (out []string, ok bool) {
+	ok = true
+	for _, o := range a.p.Origins(m, f, v, 4) {
+		on := pyast.Unparen(o.N)
+		if on.Kind == "none" {
+			continue
+		}
+		if s, isStr := o.M.StringValue(on); isStr {
+			out = append(out, s)
+		} else {
+			ok = false
+		}
+	}
+	return out, ok
+}
+
+// literalInts is literalStrings for integer literals.
+func (a *analysis) literalInts(m *pyast.Module, f *pyast.Func, v *pyast.Node) (out []int64, ok bool) {
+	ok = true
+	for _, o := range a.p.Origins(m, f, v, 4) {
+		on := pyast.Unparen(o.N)
+		if on.Kind == "none" {
+			continue
+		}
+		if n, isInt := o.M.IntValue(on); isInt {
+			out = append(out, n)
+		} else {
+			ok = false
+		}
+	}
+	return out, ok
+}
+
 func short(s string) string {
 	s = strings.Join(strings.Fields(s), "")
 	if len(s) > 80 {
@@ -467,6 +534,9 @@ func (r *Result) Policy(app, root string) string {
 	}
 	fmt.Fprintf(&b, "# Broker policy for %s, suggested by `stripeguard broker policy suggest %s`.\n", app, filepath.ToSlash(root))
 	fmt.Fprintf(&b, "# %d Stripe API call(s) in %d Python file(s) need %d route(s); everything else is denied.\n", n, r.Files, len(r.Routes))
+	if r.TestFiles > 0 {
+		fmt.Fprintf(&b, "# %d test file(s) left out (--include-tests to read them).\n", r.TestFiles)
+	}
 	b.WriteString("# Review it: set token_file and key_file, cap the amounts marked below, then\n")
 	b.WriteString("# `stripeguard broker policy check` this file.\n")
 	if len(r.Unmapped) > 0 {

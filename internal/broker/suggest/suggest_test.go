@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.expected.toml")
 // verification (no API call), a look-alike non-Stripe client and a typo.
 // The suggested policy is compared with a reviewed golden file.
 func TestSuggestShop(t *testing.T) {
-	res, err := Scan(context.Background(), "testdata/shop")
+	res, err := Scan(context.Background(), "testdata/shop", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,14 +41,17 @@ func TestSuggestShop(t *testing.T) {
 		"POST /v1/checkout/sessions", "POST /v1/customers", "GET /v1/customers/*", "POST /v1/customers/*",
 		"GET /v1/payment_intents/*", "POST /v1/payment_intents/*/confirm", "POST /v1/refunds", "POST /v1/tax/calculations",
 		"POST /v1/subscriptions", "GET /v1/checkout/sessions/*", "GET /v2/core/events", "POST /v2/billing/meter_events",
-		"POST /v1/transfers", "GET /v1/balance",
+		"POST /v1/transfers", "GET /v1/balance", "POST /v1/payment_intents",
 	} {
 		if routes[want] == nil {
 			t.Errorf("missing route %s", want)
 		}
 	}
-	if len(routes) != 14 {
-		t.Errorf("%d routes, want 14 (a look-alike or vendored call was taken?)", len(routes))
+	if len(routes) != 15 {
+		t.Errorf("%d routes, want 15 (a look-alike or vendored call was taken?)", len(routes))
+	}
+	if r := routes["POST /v1/payment_intents"]; r == nil || !r.AmountDynamic || r.MaxAmount != 2000 || r.CurrencyDynamic || !r.Currencies["eur"] || len(r.Currencies) != 1 {
+		t.Errorf("literals through a local and a constant, and a parameter: %+v", r)
 	}
 	if r := routes["POST /v1/checkout/sessions"]; r == nil || r.MaxAmount != 2000 || r.AmountDynamic || !r.Currencies["usd"] {
 		t.Errorf("checkout literals: %+v", r)
@@ -70,7 +73,7 @@ func TestSuggestShop(t *testing.T) {
 // The suggested policy is a policy the broker loads, once the token and key
 // paths are real, and it allows exactly the routes found.
 func TestSuggestedPolicyLoads(t *testing.T) {
-	res, err := Scan(context.Background(), "testdata/shop")
+	res, err := Scan(context.Background(), "testdata/shop", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,5 +112,19 @@ func TestTableCoversCommonCalls(t *testing.T) {
 	}
 	if len(resources) < 500 || len(services) < 500 {
 		t.Errorf("table too small: %d resources, %d services", len(resources), len(services))
+	}
+}
+
+func TestSuggestIncludeTests(t *testing.T) {
+	res, err := Scan(context.Background(), "testdata/shop", Options{IncludeTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range res.Routes {
+		found = found || r.Route == "POST /v1/payouts"
+	}
+	if !found || res.TestFiles != 0 {
+		t.Errorf("--include-tests: payouts route %v, test files left out %d", found, res.TestFiles)
 	}
 }

@@ -11,6 +11,7 @@ stripe.api_base = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:8790")
 stripe.api_version = "2024-06-20"
 
 PRICE_CENTS = 2000
+CURRENCY = "eur"
 
 
 @app.post("/checkout")
@@ -56,6 +57,18 @@ async def welcome(email):
 def tax(amount_cents):
     return stripe.raw_request("post", "/v1/tax/calculations", currency="usd",
                               line_items=[{"amount": amount_cents, "reference": "L1"}])
+
+
+def donate():
+    # Amount and currency reach the call through a local and a constant.
+    amount = PRICE_CENTS
+    return stripe.PaymentIntent.create(amount=amount, currency=CURRENCY)
+
+
+def tip(cents=100):
+    # A parameter's default is not its only value: callers outside the
+    # scanned code may pass anything, so this amount counts as computed.
+    return stripe.PaymentIntent.create(amount=cents, currency="eur")
 
 
 def typo():
