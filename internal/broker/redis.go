@@ -3,7 +3,9 @@ package broker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -115,4 +117,15 @@ func (s *RedisStore) Close() error { return s.c.Close() }
 func (s *RedisStore) String() string {
 	o := s.c.Options()
 	return "redis " + o.Addr + "/" + strconv.Itoa(o.DB)
+}
+
+// RouteRedisLogs sends go-redis's own log lines (reconnect attempts while
+// Redis is down) to l at warn level instead of a bare stderr logger. It is
+// process-wide (go-redis has one logger); the CLI calls it once.
+func RouteRedisLogs(l *slog.Logger) { redis.SetLogger(redisLogger{l}) }
+
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "), "component", "go-redis")
 }

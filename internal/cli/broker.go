@@ -17,7 +17,6 @@ import (
 	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/broker"
 	"github.com/stripeguard/stripeguard/internal/broker/suggest"
-	"github.com/stripeguard/stripeguard/internal/guard"
 )
 
 func init() {
@@ -121,7 +120,7 @@ func runBroker(args []string, std Stdio) int {
 		UpstreamTLS: broker.UpstreamOptions{CAFile: *ca, Pins: pins, PinOnly: *pinOnly, Timeout: *upTimeout},
 	}
 	if *redisURL != "" {
-		guard.RouteRedisLogs(logger)
+		broker.RouteRedisLogs(logger)
 		rs, err := broker.NewRedisStore(*redisURL, *redisPrefix)
 		if err != nil {
 			return Fail(std, err)
