@@ -3,6 +3,14 @@ package broker
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"errors"
 	"fmt"
 	"io"
@@ -804,4 +812,55 @@ func TestWatchReloadsChangedFiles(t *testing.T) {
 	if st, body := raw(t, strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/v1/customers/cus_1"), "GET //v1/customers/cus_1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+testToken+"\r\n\r\n"); st != 400 || !strings.Contains(body, "api_base") {
 		t.Errorf("//v1: %d %s", st, body)
 	}
+}
+
+// --tls-cert/--tls-key: the application listener speaks HTTPS.
+func TestServeTLSListener(t *testing.T) {
+	f := newFakeStripe(t)
+	b, _ := newTestBroker(t, f, shopPolicy, nil)
+	dir := t.TempDir()
+	certPEM, keyPEM, pool := selfSigned(t)
+	os.WriteFile(filepath.Join(dir, "c.pem"), certPEM, 0o600)
+	os.WriteFile(filepath.Join(dir, "k.pem"), keyPEM, 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	go b.Serve(ctx, ServerConfig{Listen: "127.0.0.1:0", AdminListen: "off", TLSCert: filepath.Join(dir, "c.pem"), TLSKey: filepath.Join(dir, "k.pem")},
+		nil, func(l, _ net.Addr) { addrc <- l.String() })
+	addr := <-addrc
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequest("GET", "https://"+addr+"/v1/customers/cus_1", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("over TLS: %d", resp.StatusCode)
+	}
+	if st, _ := raw(t, addr, "GET /v1/customers/cus_1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+testToken+"\r\n\r\n"); st == 200 {
+		t.Fatal("plain HTTP accepted on the TLS listener")
+	}
+}
+
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "broker"},
+		NotBefore: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), // valid whatever the date
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	c, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(c)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), pool
 }

@@ -3,12 +3,14 @@ package broker
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +25,10 @@ type ServerConfig struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the drain of in-flight calls on SIGTERM.
 	ShutdownTimeout time.Duration
+	// TLSCert and TLSKey, when set, make the application listener HTTPS
+	// (a broker reached over a network rather than as a sidecar). They are
+	// re-read on every reload, so a renewed certificate needs no restart.
+	TLSCert, TLSKey string
 	// Watch, when positive, re-reads the policy, key and token files at
 	// this interval and reloads when their content changed: a Kubernetes
 	// Secret mounted as files is updated in place without any signal.
@@ -50,9 +56,30 @@ func (c *ServerConfig) defaults(upstream time.Duration) {
 // bound addresses.
 func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Signal, ready func(listen, admin net.Addr)) error {
 	sc.defaults(b.cfg.UpstreamTimeout)
+	var cert atomic.Pointer[tls.Certificate]
+	loadCert := func() error {
+		if sc.TLSCert == "" && sc.TLSKey == "" {
+			return nil
+		}
+		c, err := tls.LoadX509KeyPair(sc.TLSCert, sc.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		cert.Store(&c)
+		return nil
+	}
+	if err := loadCert(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
+	}
+	if cert.Load() != nil {
+		ln = tls.NewListener(ln, &tls.Config{
+			MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cert.Load(), nil },
+		})
 	}
 	srv := &http.Server{
 		Handler:           b,
@@ -95,6 +122,9 @@ func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Si
 				return
 			case <-reload:
 				b.Reload()
+				if err := loadCert(); err != nil {
+					b.log.Error("reload failed, keeping the current listener certificate", "err", err)
+				}
 				last = b.filesDigest()
 			case <-tick:
 				if d := b.filesDigest(); d != last {

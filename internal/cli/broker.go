@@ -74,6 +74,8 @@ func runBroker(args []string, std Stdio) int {
 	var pins brokerListFlag
 	policy := fs.String("policy", "", "policy file (TOML); required")
 	listen := fs.String("listen", "127.0.0.1:8790", "address applications connect to")
+	tlsCert := fs.String("tls-cert", "", "serve applications over HTTPS with this certificate (PEM; with --tls-key; re-read on SIGHUP)")
+	tlsKey := fs.String("tls-key", "", "private key of --tls-cert (PEM)")
 	admin := fs.String("admin-listen", "127.0.0.1:8791", "address for /metrics and /healthz (\"off\" to disable)")
 	apiBase := fs.String("stripe-api-base", broker.DefaultAPIBase, "Stripe API base URL (https; http only to a loopback host, e.g. a local stripe-mock)")
 	ca := fs.String("stripe-ca", "", "PEM file of CA certificates to trust instead of the system roots")
@@ -112,6 +114,9 @@ func runBroker(args []string, std Stdio) int {
 	if err != nil {
 		return Fail(std, err)
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return Fail(std, errors.New("broker: --tls-cert and --tls-key go together"))
+	}
 	if *pinOnly && len(pins) == 0 {
 		return Fail(std, errors.New("broker: --stripe-pin-only needs --stripe-pin"))
 	}
@@ -148,7 +153,8 @@ func runBroker(args []string, std Stdio) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	sc := broker.ServerConfig{Listen: *listen, AdminListen: *admin, ReadTimeout: *readTimeout, ReadHeaderTimeout: *readHeaderTimeout, ShutdownTimeout: *shutdownTimeout, Watch: *watch}
+	sc := broker.ServerConfig{Listen: *listen, AdminListen: *admin, ReadTimeout: *readTimeout, ReadHeaderTimeout: *readHeaderTimeout, ShutdownTimeout: *shutdownTimeout, Watch: *watch,
+		TLSCert: *tlsCert, TLSKey: *tlsKey}
 	if err := b.Serve(ctx, sc, hup, nil); err != nil {
 		return Fail(std, err)
 	}
