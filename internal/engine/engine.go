@@ -294,6 +294,13 @@ func (d *dispatcher) file(f *source.File) {
 	if d.ctx.Err() != nil {
 		return
 	}
+	if text, ok := source.DecodeUTF16or32(f.Data); ok {
+		// UTF-16/32 text (PowerShell's default for `>`) holds NUL bytes
+		// but is text: analyzers read it as UTF-8, lines unchanged.
+		g := *f
+		g.Data = text
+		f = &g
+	}
 	binary := IsBinary(f.Data)
 	if d.expand != nil && (binary || isContainerName(f.Base())) {
 		if d.expand(f, d.file, d.sink.Warning) {

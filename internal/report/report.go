@@ -7,6 +7,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"sync"
 	"time"
@@ -54,6 +55,9 @@ type Report struct {
 	Duration time.Duration
 	// ShowSecrets is true when evidence holds full secrets.
 	ShowSecrets bool
+	// Source is the scanned tree, for formats that show the code around a
+	// finding (CodeContext); nil when there is none (probe, staged scans).
+	Source fs.FS
 }
 
 // Summary counts findings by threat and severity.
