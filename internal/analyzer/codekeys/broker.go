@@ -2,12 +2,12 @@ package codekeys
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/mitigation"
 	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/source/filekind"
 )
 
 // An application configured for `stripeguard broker` holds a broker token
@@ -29,17 +29,11 @@ type brokerUse struct {
 	detail string // where the value comes from
 }
 
-func isTestPath(p string) bool {
-	b := path.Base(p)
-	return strings.HasPrefix(b, "test_") || strings.HasSuffix(b, "_test.py") || b == "conftest.py" ||
-		strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/") || strings.HasPrefix(p, "test/") || strings.Contains(p, "/test/")
-}
-
 // brokerSetup decides the keys.never-in-application mitigation.
 func (a *analysis) brokerSetup() {
 	var tokens, keys, bases []brokerUse
 	for _, m := range a.p.Modules {
-		if isTestPath(m.Path) {
+		if filekind.IsTestCode(m.Path) {
 			continue
 		}
 		m.Root.Walk(func(n *pyast.Node) bool {

@@ -21,7 +21,6 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -31,6 +30,7 @@ import (
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/source"
+	"github.com/stripeguard/stripeguard/internal/source/filekind"
 )
 
 //go:embed stripe_api.txt
@@ -107,17 +107,10 @@ type Result struct {
 
 // Options tune Scan.
 type Options struct {
-	// IncludeTests also reads test code (tests/, test_*.py, *_test.py,
-	// conftest.py), which calls Stripe through mocks or stripe-mock, not
-	// through the broker.
+	// IncludeTests also reads test code (filekind.IsTestCode: tests/,
+	// test_*.py, conftest.py, fixtures…), which calls Stripe through mocks
+	// or stripe-mock, not through the broker.
 	IncludeTests bool
-}
-
-// IsTestPath reports whether a relative path is test code.
-func IsTestPath(p string) bool {
-	b := path.Base(p)
-	return strings.HasPrefix(b, "test_") || strings.HasSuffix(b, "_test.py") || b == "conftest.py" ||
-		strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/") || strings.HasPrefix(p, "test/") || strings.Contains(p, "/test/")
 }
 
 // Scan reads the Python files under root (honouring .gitignore, skipping
@@ -135,7 +128,7 @@ func Scan(ctx context.Context, root string, opt Options) (*Result, error) {
 		if !strings.HasSuffix(e.Rel, ".py") || e.Ignored || e.Info.Size() > 4<<20 {
 			return
 		}
-		if !opt.IncludeTests && IsTestPath(e.Rel) {
+		if !opt.IncludeTests && filekind.IsTestCode(e.Rel) {
 			res.TestFiles++
 			return
 		}
