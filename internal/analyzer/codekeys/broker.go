@@ -18,7 +18,7 @@ import (
 // redirected, the key never reaches the application: in place. When the
 // app uses a broker token somewhere but another code path still configures
 // a real key, the key is still in the application: missing. Test code
-// (tests/, test_*.py, conftest.py) pointing at stripe-mock is left out.
+// (filekind.IsTestCode) pointing at stripe-mock is left out.
 
 const brokerTokenPrefix = "sk_broker_"
 
