@@ -44,7 +44,7 @@ func (l *lockedBuffer) String() string {
 // sent, again and again: no call fails. SIGTERM drains and exits 0.
 func TestBrokerCommand(t *testing.T) {
 	py := testutil.NeedPython(t, "stripe", "requests")
-	sm := testutil.StripeMock(t)
+	sm := testutil.StripeMockTLS(t)
 	rd := testutil.Redis(t)
 	dir := t.TempDir()
 

@@ -81,7 +81,7 @@ func runApp(t *testing.T, py, brokerURL, token, scenario string, extra ...string
 // port, verifying stripe-mock's self-signed certificate by its pin.
 func stripeMockBroker(t *testing.T, policyPath string) (*Broker, *httptest.Server, *recorder, *testutil.StripeMockServer) {
 	t.Helper()
-	sm := testutil.StripeMock(t)
+	sm := testutil.StripeMockTLS(t)
 	pin, err := FetchPin(sm.HTTPSAddr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +294,7 @@ func TestRotationMidTrafficWithStripePython(t *testing.T) {
 // as a CA: the broker refuses it unless pinned. This is why tests use
 // --stripe-pin; production keeps the system roots and api.stripe.com.
 func TestStripeMockCertificateNeedsPin(t *testing.T) {
-	sm := testutil.StripeMock(t)
+	sm := testutil.StripeMockTLS(t)
 	c, err := tls.Dial("tcp", sm.HTTPSAddr, &tls.Config{InsecureSkipVerify: true})
 	if err != nil {
 		t.Fatal(err)

@@ -665,6 +665,7 @@ func TestReadInstalledDetails(t *testing.T) {
 		Installer: "pip", RecordPath: "lib/python3.11/site-packages/requests-2.19.0.dist-info/RECORD",
 		File: "venv/lib/python3.11/site-packages/requests-2.19.0.dist-info/METADATA", Line: 3, Requested: true,
 		Requires: []string{"chardet", "idna", "urllib3", "certifi"},
+		URLs:     []string{"http://python-requests.org"},
 	}
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("requests:\n got  %+v\n want %+v", req, want)
@@ -797,5 +798,25 @@ func TestEggRequires(t *testing.T) {
 	want := []string{"a>=1", `b; python_version < "3"`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q want %q", got, want)
+	}
+}
+
+// --python-env may name site-packages itself: its packages are not walked
+// (a 300-package environment has tens of thousands of files), and every
+// distribution is still found.
+func TestReadInstalledSiteRoot(t *testing.T) {
+	root := "testdata/venv/lib/python3.11/site-packages"
+	dists, _ := ReadInstalledDetails(os.DirFS(root), root)
+	names := map[string]bool{}
+	for _, d := range dists {
+		names[d.Name] = true
+	}
+	if !names["requests"] || !names["stripe"] {
+		t.Errorf("dists from a site-packages root: %v", names)
+	}
+	for _, d := range dists {
+		if strings.HasPrefix(d.DistInfo, "requests/") {
+			t.Errorf("walked into a package: %s", d.DistInfo)
+		}
 	}
 }

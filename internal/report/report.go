@@ -19,7 +19,7 @@ import (
 
 // SchemaVersion is the version of the JSON report schema (docs/json-schema.md).
 // Bump the minor for additions, the major for anything else.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Tool identifies the producer.
 type Tool struct {
@@ -100,6 +100,16 @@ func (r *Report) Finalize() {
 		}
 		return a.Message < b.Message
 	})
+	// Analyzers that read the same file (the dependency audit and the
+	// supply-chain analyzer both parse manifests) report its problems once.
+	ws := r.Warnings[:0]
+	for i, w := range r.Warnings {
+		if i > 0 && *w == *r.Warnings[i-1] {
+			continue
+		}
+		ws = append(ws, w)
+	}
+	r.Warnings = ws
 	sort.SliceStable(r.Observations, func(i, j int) bool {
 		a, b := r.Observations[i], r.Observations[j]
 		if a.Mitigation != b.Mitigation {

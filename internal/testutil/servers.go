@@ -17,7 +17,8 @@ import (
 )
 
 // StripeMockServer is a real stripe-mock (github.com/stripe/stripe-mock)
-// listening on loopback for HTTP and HTTPS.
+// listening on loopback for HTTP and HTTPS (StripeMock in stripemock.go
+// gives the HTTP base URL alone).
 type StripeMockServer struct {
 	HTTPAddr  string // 127.0.0.1:port
 	HTTPSAddr string
@@ -48,14 +49,15 @@ func stripeMockPath() string {
 	return ""
 }
 
-// StripeMock starts stripe-mock on free loopback ports (-http-addr and
-// -https-addr 127.0.0.1:0) and stops it when the test ends. It skips on a
-// laptop without stripe-mock and fails in CI (.ci/run installs it).
-func StripeMock(t testing.TB) *StripeMockServer {
+// StripeMockTLS starts stripe-mock on free loopback ports (-http-addr and
+// -https-addr 127.0.0.1:0, the ports it chose read from its output) and
+// stops it when the test ends. It skips on a laptop without stripe-mock and
+// fails in CI (.ci/run installs it).
+func StripeMockTLS(t testing.TB) *StripeMockServer {
 	t.Helper()
 	bin := stripeMockPath()
 	if bin == "" {
-		Unavailable(t, "stripe-mock (go install github.com/stripe/stripe-mock@latest)")
+		Unavailable(t, "stripe-mock (go install github.com/stripe/stripe-mock@%s)", StripeMockVersion)
 	}
 	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
 	out, err := cmd.StdoutPipe()

@@ -7,6 +7,7 @@ import (
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/codekeys"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/deps"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/secrets"
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/supplychain"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/webhook"
 
 	_ "github.com/stripeguard/stripeguard/internal/report/codequality"

@@ -149,7 +149,9 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 				continue
 			}
 			au.checked++
-			m := au.db.Check(name, locs[0].Version)
+			// Malicious-package reports (MAL-) are the supply-chain
+			// analyzer's: such a package is hostile, not vulnerable.
+			m := au.db.Check(name, locs[0].Version).WithoutMalicious()
 			if len(m.Vulns) == 0 {
 				if name == stripe {
 					au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
@@ -174,7 +176,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 			continue
 		}
 		au.checked++
-		m := au.db.Admits(name, ss)
+		m := au.db.Admits(name, ss).WithoutMalicious()
 		if len(m.Vulns) == 0 {
 			if name == stripe {
 				au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
