@@ -99,6 +99,7 @@ func Analyze(p *pyast.Project, sink finding.Sink) {
 	for _, m := range p.Modules {
 		a.module(m)
 	}
+	a.brokerSetup() // broker.go
 }
 
 func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, msg, ev string, sev finding.Severity, related *finding.Location) {
