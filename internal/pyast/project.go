@@ -1,20 +1,41 @@
 package pyast
 
 import (
+	"path"
 	"sort"
 	"strings"
 	"sync"
+	"unique"
 )
 
-// Project is the set of parsed modules of one scan; it resolves names
+// Project is the set of modules one analysis run sees; it resolves names
 // across files (imports, calls, settings constants).
+//
+// A project is built in one of three ways:
+//   - NewProject: every module is known and in memory (tests, small scans);
+//   - Local: one module analysed alone while the scan is still walking;
+//     every question about the rest of the tree is recorded in Deps, so
+//     that the result can be kept when nothing in the finished tree could
+//     change it;
+//   - Universe.Project: the modules whose local result did not hold are
+//     analysed again with the whole tree available, other modules being
+//     loaded (parsed again) only when a look-up needs them.
+//
+// All cross-module knowledge must go through the look-ups below (never a
+// loop over Modules), or the local and streamed results would differ.
 type Project struct {
+	// Modules are the modules this run drives: loops that look for
+	// handlers, verification calls or key sinks visit these only.
 	Modules []*Module
 
-	callsOnce sync.Once
-	calls     map[string][]CallSite // callee's last name segment → sites
-	locals    sync.Map              // *Func → map[string][]*Node
-	byLast    map[string][]*Module  // last segment of the module name → modules
+	u    *Universe // nil for closed and local projects
+	deps *Deps     // non-nil for a local project
+
+	byLast    map[string][]*Module // closed/local: known modules by last name segment
+	loaded    map[*Summary]*Module // universe: modules loaded so far (nil: failed)
+	calls     map[string][]CallSite
+	callsDone map[*Module]bool
+	locals    sync.Map // *Func → map[string][]*Node
 }
 
 // CallSite is one call expression and where it sits.
@@ -24,8 +45,8 @@ type CallSite struct {
 	Call *Node
 }
 
-// NewProject orders modules by path so results do not depend on the order
-// in which files were scanned.
+// NewProject is a closed project: every module known and driven. Modules
+// are ordered by path so results do not depend on scan order.
 func NewProject(mods []*Module) *Project {
 	ms := append([]*Module(nil), mods...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Path < ms[j].Path })
@@ -37,12 +58,98 @@ func NewProject(mods []*Module) *Project {
 	return p
 }
 
+// Local is the project of one module analysed on its own; Deps records
+// what the rest of the tree could change.
+func Local(m *Module) *Project {
+	p := NewProject([]*Module{m})
+	p.deps = &Deps{}
+	return p
+}
+
+// Deps returns what a local run asked about other modules (nil for other
+// projects).
+func (p *Project) Deps() *Deps { return p.deps }
+
+// nameMatches: module name mn answers a look-up of name (either may be
+// relative to a different root: "helpers" finds "shop/helpers.py").
+func nameMatches(mn, name string) bool {
+	return mn == name || strings.HasSuffix(mn, "."+name) || strings.HasSuffix(name, "."+mn)
+}
+
 // ModulesNamed returns modules whose dotted name is name or ends with
 // "."+name, so "helpers" finds "shop/helpers.py" whatever the scan root.
 func (p *Project) ModulesNamed(name string) []*Module {
+	if p.deps != nil {
+		p.deps.mod(name)
+	}
 	var out []*Module
+	if p.u != nil {
+		for _, s := range p.u.byLast[LastSegment(name)] {
+			if nameMatches(s.Name, name) {
+				if m := p.load(s); m != nil {
+					out = append(out, m)
+				}
+			}
+		}
+		return out
+	}
 	for _, m := range p.byLast[LastSegment(name)] {
-		if m.Name == name || strings.HasSuffix(m.Name, "."+name) || strings.HasSuffix(name, "."+m.Name) {
+		if nameMatches(m.Name, name) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// WithAnchor returns the modules whose bytes mention one of the anchors:
+// the few files that can hold a project-wide registration.
+func (p *Project) WithAnchor(a Anchor) []*Module {
+	if p.deps != nil {
+		p.deps.anchors |= a
+	}
+	var out []*Module
+	if p.u != nil {
+		for _, s := range p.u.sums {
+			if s.Facts.Anchors&a != 0 {
+				if m := p.load(s); m != nil {
+					out = append(out, m)
+				}
+			}
+		}
+		return out
+	}
+	for _, m := range p.Modules {
+		if m.Facts().Anchors&a != 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// IsSettingsPath: a Django-style settings module (settings.py or any file
+// under a settings/ package).
+func IsSettingsPath(rel string) bool {
+	return path.Base(rel) == "settings.py" || strings.Contains(rel, "settings/")
+}
+
+// SettingsModules returns the project's settings modules.
+func (p *Project) SettingsModules() []*Module {
+	if p.deps != nil {
+		p.deps.settings = true
+	}
+	var out []*Module
+	if p.u != nil {
+		for _, s := range p.u.sums {
+			if IsSettingsPath(s.Path) {
+				if m := p.load(s); m != nil {
+					out = append(out, m)
+				}
+			}
+		}
+		return out
+	}
+	for _, m := range p.Modules {
+		if IsSettingsPath(m.Path) {
 			out = append(out, m)
 		}
 	}
@@ -256,30 +363,51 @@ func (p *Project) method(m *Module, c *Class, name string) *Func {
 
 // Calls returns every call whose callee's last name segment is name.
 func (p *Project) Calls(name string) []CallSite {
-	p.callsOnce.Do(func() {
+	if p.deps != nil {
+		p.deps.call(name)
+	}
+	if p.calls == nil {
 		p.calls = map[string][]CallSite{}
+		p.callsDone = map[*Module]bool{}
+	}
+	if p.u == nil {
 		for _, m := range p.Modules {
-			m.Root.Walk(func(n *Node) bool {
-				if n.Kind != "call" {
-					return true
-				}
-				fn := Unparen(n.Child("function"))
-				var last string
-				switch {
-				case fn == nil:
-				case fn.Kind == "identifier":
-					last = m.Text(fn)
-				case fn.Kind == "attribute":
-					last = m.Text(fn.Child("attribute"))
-				}
-				if last != "" {
-					p.calls[last] = append(p.calls[last], CallSite{M: m, F: m.FuncAt(n), Call: n})
-				}
-				return true
-			})
+			p.indexCalls(m)
 		}
-	})
+		return p.calls[name]
+	}
+	for _, s := range p.u.byCall[unique.Make(name)] {
+		if m := p.load(s); m != nil {
+			p.indexCalls(m)
+		}
+	}
 	return p.calls[name]
+}
+
+// indexCalls adds every call of m to the index, once per module.
+func (p *Project) indexCalls(m *Module) {
+	if p.callsDone[m] {
+		return
+	}
+	p.callsDone[m] = true
+	m.Root.Walk(func(n *Node) bool {
+		if n.Kind != "call" {
+			return true
+		}
+		fn := Unparen(n.Child("function"))
+		var last string
+		switch {
+		case fn == nil:
+		case fn.Kind == "identifier":
+			last = m.Text(fn)
+		case fn.Kind == "attribute":
+			last = m.Text(fn.Child("attribute"))
+		}
+		if last != "" {
+			p.calls[last] = append(p.calls[last], CallSite{M: m, F: m.FuncAt(n), Call: n})
+		}
+		return true
+	})
 }
 
 // CallersOf returns the call sites that resolve to f.

@@ -144,10 +144,8 @@ func (p *Project) origins(m *Module, f *Func, n *Node, depth int, seen map[*Node
 		} else if strings.HasPrefix(q, "django.conf.settings.") {
 			// Django settings live in any settings module of the project.
 			key := strings.TrimPrefix(q, "django.conf.settings.")
-			for _, sm := range p.Modules {
-				if sm.Base() == "settings.py" || strings.Contains(sm.Path, "settings/") {
-					follow(sm, nil, sm.Globals[key])
-				}
+			for _, sm := range p.SettingsModules() {
+				follow(sm, nil, sm.Globals[key])
 			}
 		}
 	}
