@@ -103,6 +103,7 @@ var anchorTokens = map[string]Anchor{
 type Facts struct {
 	Anchors Anchor
 	Calls   []unique.Handle[string] // sorted by value, unique
+	Defs    []unique.Handle[string] // names after def, unique
 }
 
 // CallsName reports whether the file contains a call whose callee's last
@@ -139,6 +140,7 @@ func ScanFacts(d []byte) *Facts {
 	var a Anchor
 	bp := callBufPool.Get().(*[][]byte)
 	calls := (*bp)[:0]
+	var defs [][]byte
 	lineStart := true
 	var prev []byte
 	for i := 0; i < len(d); {
@@ -183,8 +185,11 @@ func ScanFacts(d []byte) *Facts {
 			isDef := string(prev) == "def" || string(prev) == "class"
 			if !isDef {
 				calls = append(calls, tok)
-			} else if string(prev) == "def" && webhookish(tok) && firstParamIsRequest(d[k+1:]) {
-				a |= AWebhookDef
+			} else if string(prev) == "def" {
+				defs = append(defs, tok)
+				if webhookish(tok) && firstParamIsRequest(d[k+1:]) {
+					a |= AWebhookDef
+				}
 			}
 		}
 		prev = tok
@@ -204,10 +209,26 @@ func ScanFacts(d []byte) *Facts {
 		}
 		f.Calls = slices.Clip(f.Calls)
 	}
+	f.Defs = internNames(defs)
 	clear(calls)
 	*bp = calls[:0]
 	callBufPool.Put(bp)
 	return f
+}
+
+func internNames(names [][]byte) []unique.Handle[string] {
+	if len(names) == 0 {
+		return nil
+	}
+	slices.SortFunc(names, compareBytes)
+	out := make([]unique.Handle[string], 0, len(names))
+	for n, c := range names {
+		if n > 0 && string(c) == string(names[n-1]) {
+			continue
+		}
+		out = append(out, unique.Make(string(c)))
+	}
+	return slices.Clip(out)
 }
 
 func compareBytes(x, y []byte) int {

@@ -27,7 +27,11 @@ type Project struct {
 	// Modules are the modules this run drives: loops that look for
 	// handlers, verification calls or key sinks visit these only.
 	Modules []*Module
+	// FollowReturns makes Origins follow calls of project functions into
+	// their return statements (settings helpers, secret wrappers).
+	FollowReturns bool
 
+	nest int // ResolveCall → Origins → ResolveCall nesting
 	u    *Universe // nil for closed and local projects
 	deps *Deps     // non-nil for a local project
 
@@ -155,6 +159,35 @@ func (p *Project) SettingsModules() []*Module {
 	}
 	return out
 }
+
+// Definitions returns every function or method named name.
+func (p *Project) Definitions(name string) []*Func {
+	if p.deps != nil {
+		p.deps.def(name)
+	}
+	var mods []*Module
+	if p.u != nil {
+		for _, s := range p.u.byDef[unique.Make(name)] {
+			if m := p.load(s); m != nil {
+				mods = append(mods, m)
+			}
+		}
+	} else {
+		mods = p.Modules
+	}
+	var out []*Func
+	for _, m := range mods {
+		for _, f := range m.Funcs {
+			if f.Name == name {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// Method finds a method on a class or its project bases.
+func (p *Project) Method(m *Module, c *Class, name string) *Func { return p.method(m, c, name) }
 
 // LookupFunc finds "pkg.mod.fn" or "pkg.mod.Class.method".
 func (p *Project) LookupFunc(qual string) *Func {
@@ -325,7 +358,35 @@ func (p *Project) ResolveCall(m *Module, f *Func, call *Node) *Func {
 			}
 		}
 	}
-	return p.LookupFunc(m.Qualify(d))
+	if g := p.LookupFunc(m.Qualify(d)); g != nil {
+		return g
+	}
+	// self.service.handle(), svc.handle() with svc = self.make_service():
+	// the receiver's value is an instance of a project class.
+	if fn.Kind == "attribute" && f != nil && p.nest < 2 {
+		recv := Unparen(fn.Child("object"))
+		meth := m.Text(fn.Child("attribute"))
+		p.nest++
+		origins := p.Origins(m, f, recv, 2)
+		p.nest--
+		for _, o := range origins {
+			on := Unparen(o.N)
+			if on.Kind != "call" {
+				continue
+			}
+			cn := o.M.DottedName(on.Child("function"))
+			if cn == "cls" && o.F != nil && o.F.Class != nil {
+				return p.method(o.F.Module, o.F.Class, meth)
+			}
+			for _, suffix := range []string{".objects.create", ".objects.get", ".objects.get_or_create"} {
+				cn = strings.TrimSuffix(cn, suffix)
+			}
+			if c := p.classOf(o.M, cn); c != nil {
+				return p.method(o.M, c, meth)
+			}
+		}
+	}
+	return nil
 }
 
 func (p *Project) classOf(m *Module, name string) *Class {

@@ -31,6 +31,7 @@ type Universe struct {
 	byPath   map[string]*Summary
 	byLast   map[string][]*Summary
 	byCall   map[unique.Handle[string]][]*Summary
+	byDef    map[unique.Handle[string]][]*Summary
 	anchorN  [32]int // summaries mentioning each anchor bit
 	settings int     // settings modules
 	// Load parses a summary's file again (nil when it cannot: unreadable,
@@ -43,7 +44,7 @@ func NewUniverse(sums []*Summary, load func(*Summary) *Module) *Universe {
 	ss := append([]*Summary(nil), sums...)
 	sort.Slice(ss, func(i, j int) bool { return ss[i].Path < ss[j].Path })
 	u := &Universe{sums: ss, byPath: map[string]*Summary{}, byLast: map[string][]*Summary{},
-		byCall: map[unique.Handle[string]][]*Summary{}, Load: load}
+		byCall: map[unique.Handle[string]][]*Summary{}, byDef: map[unique.Handle[string]][]*Summary{}, Load: load}
 	for _, s := range ss {
 		u.byPath[s.Path] = s
 		l := LastSegment(s.Name)
@@ -51,6 +52,9 @@ func NewUniverse(sums []*Summary, load func(*Summary) *Module) *Universe {
 		if s.Facts != nil {
 			for _, c := range s.Facts.Calls {
 				u.byCall[c] = append(u.byCall[c], s)
+			}
+			for _, c := range s.Facts.Defs {
+				u.byDef[c] = append(u.byDef[c], s)
 			}
 			for a := s.Facts.Anchors; a != 0; a &= a - 1 {
 				u.anchorN[bits.TrailingZeros32(uint32(a))]++
@@ -100,6 +104,7 @@ func (p *Project) load(s *Summary) *Module {
 type Deps struct {
 	mods     map[string]struct{}
 	calls    map[string]struct{}
+	defs     map[string]struct{}
 	anchors  Anchor
 	settings bool
 }
@@ -109,6 +114,13 @@ func (d *Deps) mod(name string) {
 		d.mods = map[string]struct{}{}
 	}
 	d.mods[name] = struct{}{}
+}
+
+func (d *Deps) def(name string) {
+	if d.defs == nil {
+		d.defs = map[string]struct{}{}
+	}
+	d.defs[name] = struct{}{}
 }
 
 func (d *Deps) call(name string) {
@@ -126,6 +138,9 @@ func (d *Deps) String() string {
 	}
 	for n := range d.calls {
 		out = append(out, "calls "+n)
+	}
+	for n := range d.defs {
+		out = append(out, "defines "+n)
 	}
 	if d.anchors != 0 {
 		out = append(out, "anchors")
@@ -153,6 +168,13 @@ func (u *Universe) Satisfied(self *Summary, d *Deps) bool {
 	}
 	for name := range d.calls {
 		for _, s := range u.byCall[unique.Make(name)] {
+			if s != self {
+				return false
+			}
+		}
+	}
+	for name := range d.defs {
+		for _, s := range u.byDef[unique.Make(name)] {
 			if s != self {
 				return false
 			}

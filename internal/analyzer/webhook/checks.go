@@ -15,7 +15,7 @@ import (
 func (a *analysis) checkHandler(h *handler) {
 	f, m := h.f, h.f.Module
 	before := a.count
-	wrapped, how := a.wrapperVerifies(h)
+	how, wrapped := a.guard(h)
 	direct := a.verifies(f, callDepth)
 	srcs := a.sources(f)
 	if !a.isWebhook(h, direct || wrapped, srcs) {
@@ -59,61 +59,6 @@ func (a *analysis) checkHandler(h *handler) {
 		a.observe(MitigationVerified, m, sites[0].Line, fmt.Sprintf("handler %s verifies with %s", name, kind))
 		a.observe(MitigationFailsClosed, m, sites[0].Line, fmt.Sprintf("handler %s stops on verification failure", name))
 	}
-}
-
-// sigHeaderRE: reading the Stripe-Signature header marks a webhook handler.
-var sigHeaderRE = regexp.MustCompile(`(?i)stripe-signature|http_stripe_signature`)
-
-func (a *analysis) isWebhook(h *handler, verified bool, srcs []src) bool {
-	if verified {
-		return true
-	}
-	f, m := h.f, h.f.Module
-	names := []string{h.route, f.Name}
-	if f.Class != nil {
-		names = append(names, f.Class.Name)
-	}
-	// "webhook"/"hook" alone may be GitHub's or Slack's: it counts when the
-	// module imports stripe (a mention in a comment is not enough).
-	stripeModule := m.ImportsStripe()
-	for _, n := range names {
-		if stripeNameRE.MatchString(n) || stripeModule && webhookNameRE.MatchString(n) {
-			return true
-		}
-	}
-	for _, s := range srcs {
-		if strings.Contains(s.desc, "construct") || strings.Contains(s.desc, "stripe") {
-			return true
-		}
-	}
-	found := false
-	var look func(g *pyast.Func, depth int)
-	look = func(g *pyast.Func, depth int) {
-		gm := g.Module
-		walkOwn(g, func(n *pyast.Node) bool {
-			if found {
-				return false
-			}
-			switch n.Kind {
-			case "string":
-				if v, ok := gm.StringValue(n); ok && (pyast.IsStripeEventType(v) || sigHeaderRE.MatchString(v)) {
-					found = true
-				}
-				return false
-			case "call":
-				if strings.HasSuffix(gm.CallName(n), "Event.retrieve") {
-					found = true
-				} else if depth > 0 {
-					if c := a.p.ResolveCall(gm, g, n); c != nil && c != g {
-						look(c, depth-1)
-					}
-				}
-			}
-			return true
-		})
-	}
-	look(f, 2)
-	return found
 }
 
 // refetchOnly: the payload is used only for its id, which goes to a
