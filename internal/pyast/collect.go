@@ -98,7 +98,23 @@ type localRun struct {
 // driver.
 func (s *Stream) File(ctx context.Context, f *source.File, sink finding.Sink) {
 	bits := Gates(f)
-	if ctx.Err() != nil || bits&s.Want == 0 {
+	if ctx.Err() != nil {
+		return
+	}
+	if bits&s.Want == 0 {
+		// Not part of the analysis, but a settings helper or a base class
+		// of a module that is may live here: keep its name so that a
+		// look-up can parse it in the cross-file pass.
+		if len(f.Data) <= MaxFileSize {
+			sum := &Summary{Path: f.Rel, Name: ModuleName(f.Rel), Abs: f.Abs, Size: len(f.Data), Hash: maphash.Bytes(seed, f.Data), gate: bits}
+			if s.KeepSource || f.Abs == "" {
+				sum.Src = append([]byte(nil), f.Data...)
+				sum.Abs = ""
+			}
+			s.mu.Lock()
+			s.sums = append(s.sums, sum)
+			s.mu.Unlock()
+		}
 		return
 	}
 	warn := bits&s.Quiet == 0

@@ -31,9 +31,10 @@ type Project struct {
 	// their return statements (settings helpers, secret wrappers).
 	FollowReturns bool
 
-	nest int // ResolveCall → Origins → ResolveCall nesting
-	u    *Universe // nil for closed and local projects
-	deps *Deps     // non-nil for a local project
+	nest     int // ResolveCall → Origins → ResolveCall nesting
+	resolved map[*Node]*Func
+	u        *Universe // nil for closed and local projects
+	deps     *Deps     // non-nil for a local project
 
 	byLast    map[string][]*Module // closed/local: known modules by last name segment
 	loaded    map[*Summary]*Module // universe: modules loaded so far (nil: failed)
@@ -114,7 +115,7 @@ func (p *Project) WithAnchor(a Anchor) []*Module {
 	var out []*Module
 	if p.u != nil {
 		for _, s := range p.u.sums {
-			if s.Facts.Anchors&a != 0 {
+			if s.Facts != nil && s.Facts.Anchors&a != 0 {
 				if m := p.load(s); m != nil {
 					out = append(out, m)
 				}
@@ -296,6 +297,18 @@ func (n *Node) NamedChildren0() *Node {
 
 // ResolveCall returns the project function a call reaches, or nil.
 func (p *Project) ResolveCall(m *Module, f *Func, call *Node) *Func {
+	if g, ok := p.resolved[call]; ok {
+		return g
+	}
+	g := p.resolveCall(m, f, call)
+	if p.resolved == nil {
+		p.resolved = map[*Node]*Func{}
+	}
+	p.resolved[call] = g
+	return g
+}
+
+func (p *Project) resolveCall(m *Module, f *Func, call *Node) *Func {
 	fn := Unparen(call.Child("function"))
 	if fn == nil {
 		return nil

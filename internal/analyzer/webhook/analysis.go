@@ -15,17 +15,24 @@ import (
 const callDepth = 4
 
 type analysis struct {
-	p        *pyast.Project
-	sink     finding.Sink
-	emitted  map[string]bool
-	observed map[string]bool
-	memo     map[*pyast.Func]int8 // 1 in progress, 2 verifies
-	noUpTo   map[*pyast.Func]int  // does not verify within this depth
-	handRoll map[*pyast.Func]int8 // 1 no, 2 yes
-	signers  map[*pyast.Func]int8
-	count    int // findings emitted, to tell whether a handler is clean
-	routes   map[string]string
-	hooks    *[]requestHook
+	p          *pyast.Project
+	sink       finding.Sink
+	emitted    map[string]bool
+	observed   map[string]bool
+	memo       map[*pyast.Func]int8 // 1 in progress, 2 verifies
+	noUpTo     map[*pyast.Func]int  // does not verify within this depth
+	handRoll   map[*pyast.Func]int8 // 1 no, 2 yes
+	signers    map[*pyast.Func]int8
+	count      int // findings emitted, to tell whether a handler is clean
+	routes     map[string]string
+	hooks      *[]requestHook
+	raises     map[*pyast.Func]bool
+	calleeMemo map[*pyast.Node][]*pyast.Func
+	stripeMods map[*pyast.Module]bool
+	entries    map[*pyast.Func]bool // handlers found, for the 5xx check
+	// errHandler: 0 not computed, 1 no, 2 an app-level handler answers
+	// SignatureVerificationError.
+	errHandler int8
 }
 
 // Analyze runs the webhook-forgery rules over a project.
@@ -33,11 +40,16 @@ func Analyze(p *pyast.Project, sink finding.Sink) {
 	// Secrets and payloads reach verification through settings helpers.
 	p.FollowReturns = true
 	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, observed: map[string]bool{},
-		memo: map[*pyast.Func]int8{}, noUpTo: map[*pyast.Func]int{}, handRoll: map[*pyast.Func]int8{}, signers: map[*pyast.Func]int8{}}
+		memo: map[*pyast.Func]int8{}, noUpTo: map[*pyast.Func]int{}, handRoll: map[*pyast.Func]int8{}, signers: map[*pyast.Func]int8{},
+		raises: map[*pyast.Func]bool{}, entries: map[*pyast.Func]bool{}, calleeMemo: map[*pyast.Node][]*pyast.Func{}, stripeMods: map[*pyast.Module]bool{}}
+	handlers := a.findHandlers()
+	for _, h := range handlers {
+		a.entries[h.f] = true
+	}
 	a.handRolledChecks()
 	a.verifyCallChecks()
 	a.headerChecks()
-	for _, h := range a.findHandlers() {
+	for _, h := range handlers {
 		a.checkHandler(h)
 	}
 }

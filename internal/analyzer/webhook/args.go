@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -39,6 +40,7 @@ func (a *analysis) verifyCallChecks() {
 			for _, c := range sites {
 				a.checkFailure(m, f, c, srcs)
 			}
+			a.checkSwitchOff(m, f, sites[0])
 		}
 	}
 	a.forEachVerifyCall(func(m *pyast.Module, f *pyast.Func, call *pyast.Node, kind string) {
@@ -389,11 +391,28 @@ func (a *analysis) macFactsOf(f *pyast.Func) macFacts {
 
 // stripeModule: a module that deals with Stripe and is not a vendored
 // copy of stripe-python (the reference, not the app).
-func stripeModule(m *pyast.Module) bool {
-	if m.Name == "stripe" || strings.HasPrefix(m.Name, "stripe.") || strings.Contains(m.Path, "/stripe/") {
-		return false
+func (a *analysis) stripeModule(m *pyast.Module) bool {
+	if v, ok := a.stripeMods[m]; ok {
+		return v
 	}
-	return strings.Contains(strings.ToLower(string(m.Src)), "stripe")
+	v := !(m.Name == "stripe" || strings.HasPrefix(m.Name, "stripe.") || strings.Contains(m.Path, "/stripe/")) && mentionsStripe(m.Src)
+	a.stripeMods[m] = v
+	return v
+}
+
+// mentionsStripe: "stripe" in any case.
+func mentionsStripe(b []byte) bool {
+	for i := 0; i+6 <= len(b); i++ {
+		j := bytes.IndexAny(b[i:], "sS")
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+6 <= len(b) && strings.EqualFold(string(b[i:i+6]), "stripe") {
+			return true
+		}
+	}
+	return false
 }
 
 // isSigner: f computes an HMAC and compares nothing.
@@ -405,8 +424,11 @@ func (a *analysis) isSigner(f *pyast.Func) bool {
 		return v == 2
 	}
 	a.signers[f] = 1
+	if f.Module.Facts().Anchors&pyast.AHmac == 0 {
+		return false
+	}
 	mf := a.macFactsOf(f)
-	if mf.mac != nil && !mf.compares && !mf.compareDigest && stripeModule(f.Module) {
+	if mf.mac != nil && !mf.compares && !mf.compareDigest && a.stripeModule(f.Module) {
 		a.signers[f] = 2
 		return true
 	}
@@ -425,7 +447,7 @@ func (a *analysis) handRolledSite(f *pyast.Func) (*pyast.Node, bool) {
 	if v, ok := a.handRoll[f]; ok && v == 1 {
 		return nil, false
 	}
-	if !stripeModule(f.Module) {
+	if f.Module.Facts().Anchors&(pyast.AHmac|pyast.ASignature) == 0 || !a.stripeModule(f.Module) {
 		a.handRoll[f] = 1
 		return nil, false
 	}
@@ -461,7 +483,7 @@ func (a *analysis) handRolledSite(f *pyast.Func) (*pyast.Node, bool) {
 // == instead of a constant-time comparison, or no timestamp check.
 func (a *analysis) handRolledChecks() {
 	for _, m := range a.p.Modules {
-		if !stripeModule(m) {
+		if !a.stripeModule(m) {
 			continue
 		}
 		for _, f := range m.Funcs {

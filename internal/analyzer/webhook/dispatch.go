@@ -28,6 +28,15 @@ var genericMethods = map[string]bool{"get": true, "post": true, "put": true, "pa
 
 // callees returns the project functions a call may reach.
 func (a *analysis) callees(m *pyast.Module, f *pyast.Func, call *pyast.Node) []*pyast.Func {
+	if gs, ok := a.calleeMemo[call]; ok {
+		return gs
+	}
+	gs := a.calleesOf(m, f, call)
+	a.calleeMemo[call] = gs
+	return gs
+}
+
+func (a *analysis) calleesOf(m *pyast.Module, f *pyast.Func, call *pyast.Node) []*pyast.Func {
 	if g := a.p.ResolveCall(m, f, call); g != nil {
 		return []*pyast.Func{g}
 	}

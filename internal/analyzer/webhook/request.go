@@ -96,6 +96,17 @@ func (a *analysis) originFromRequest(o pyast.Origin, depth int) bool {
 	if inner != on && a.requestRooted(o.M, o.F, inner) {
 		return true
 	}
+	// dict(request.headers), str(request.headers.get(...)): a copy.
+	if inner.Kind == "call" && depth > 0 {
+		if fn := pyast.Unparen(inner.Child("function")); fn != nil && fn.Kind == "identifier" {
+			switch o.M.Text(fn) {
+			case "dict", "str", "bytes", "list", "copy", "deepcopy":
+				if arg := o.M.Arg(inner, 0, ""); arg != nil && a.fromRequestDepth(o.M, o.F, arg, depth-1) {
+					return true
+				}
+			}
+		}
+	}
 	// The receiver the value is read from: request.headers → request,
 	// self.headers.get("x") → self.headers, body.decode() → body.
 	base := receiver(o.M, inner)
