@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/pyast"
 )
@@ -64,6 +65,13 @@ func (a *analysis) calleesOf(m *pyast.Module, f *pyast.Func, call *pyast.Node) [
 		var classes []tableEntry
 		switch obj.Kind {
 		case "subscript", "call":
+			// request.find_service(IFace).method(...)
+			if obj.Kind == "call" {
+				if cs := a.serviceClasses(m, f, obj); len(cs) > 0 {
+					classes = cs
+					break
+				}
+			}
 			// TABLE[key].method(...), TABLE[key]().method(...)
 			inner := obj
 			if obj.Kind == "call" {
@@ -86,6 +94,9 @@ func (a *analysis) calleesOf(m *pyast.Module, f *pyast.Func, call *pyast.Node) [
 					classes = append(classes, a.tableTargets(o.M, o.F, on)...)
 				}
 			}
+			if len(classes) == 0 {
+				classes = a.serviceClasses(m, f, obj)
+			}
 			if len(classes) == 0 && !genericMethods[meth] && pluginRecvRE.MatchString(m.Text(obj)) {
 				return a.methodsNamed(meth)
 			}
@@ -101,6 +112,88 @@ func (a *analysis) calleesOf(m *pyast.Module, f *pyast.Func, call *pyast.Node) [
 		return out
 	}
 	return nil
+}
+
+// serviceClasses resolves a Pyramid service look-up
+// (request.find_service(IFace) / find_service(name="x")) to the classes
+// registered for it: register_service(Instance(), IFace),
+// register_service_factory(Factory, IFace), @implementer(IFace).
+func (a *analysis) serviceClasses(m *pyast.Module, f *pyast.Func, n *pyast.Node) []tableEntry {
+	var lookup *pyast.Node
+	var lm *pyast.Module
+	for _, o := range a.p.Origins(m, f, n, 2) {
+		on := pyast.Unparen(o.N)
+		if on.Kind == "call" && pyast.LastSegment(o.M.DottedName(on.Child("function"))) == "find_service" {
+			lookup, lm = on, o.M
+			break
+		}
+	}
+	if lookup == nil {
+		return nil
+	}
+	key := func(mm *pyast.Module, iface, name *pyast.Node) string {
+		if name != nil {
+			if s, ok := mm.StringValue(name); ok {
+				return "name:" + s
+			}
+		}
+		if iface != nil {
+			return "iface:" + pyast.LastSegment(mm.DottedName(iface))
+		}
+		return ""
+	}
+	want := key(lm, lm.Arg(lookup, 0, "iface"), lm.Arg(lookup, 1, "name"))
+	if want == "" || want == "iface:" {
+		return nil
+	}
+	var out []tableEntry
+	for _, reg := range []string{"register_service", "register_service_factory"} {
+		for _, cs := range a.p.Calls(reg) {
+			if key(cs.M, cs.M.Arg(cs.Call, 1, "iface"), cs.M.Arg(cs.Call, 2, "name")) != want {
+				continue
+			}
+			v := pyast.Unparen(cs.M.Arg(cs.Call, 0, ""))
+			if v == nil {
+				continue
+			}
+			name := cs.M.DottedName(v)
+			if v.Kind == "call" {
+				name = cs.M.DottedName(v.Child("function"))
+			}
+			if c := a.classNamed(cs.M, name); c != nil {
+				cm := cs.M
+				if cs.M.Classes[name] == nil {
+					cm, _ = a.p.LookupClass(cs.M.Qualify(name))
+				}
+				out = append(out, tableEntry{c: c, cm: cm})
+			} else if g := a.resolveName(cs.M, cs.F, name); g != nil {
+				// a factory function: the classes it constructs
+				for _, r := range returnsOf(g) {
+					if rr := pyast.Unparen(r); rr.Kind == "call" {
+						rn := g.Module.DottedName(rr.Child("function"))
+						if c := a.classNamed(g.Module, rn); c != nil {
+							out = append(out, tableEntry{c: c, cm: g.Module})
+						}
+					}
+				}
+			}
+		}
+	}
+	if strings.HasPrefix(want, "iface:") {
+		for _, cs := range a.p.Calls("implementer") {
+			if key(cs.M, cs.M.Arg(cs.Call, 0, ""), nil) != want || cs.Call.Parent == nil || cs.Call.Parent.Kind != "decorator" {
+				continue
+			}
+			if def := cs.Call.Parent.Parent; def != nil && def.Kind == "decorated_definition" {
+				if cd := def.Child("definition"); cd != nil && cd.Kind == "class_definition" {
+					if c := cs.M.Classes[cs.M.Text(cd.Child("name"))]; c != nil {
+						out = append(out, tableEntry{c: c, cm: cs.M})
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 type tableEntry struct {

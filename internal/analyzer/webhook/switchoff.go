@@ -99,6 +99,9 @@ func (a *analysis) checkSwitchOff(m *pyast.Module, f *pyast.Func, site *pyast.No
 	}
 	mode := a.successModeOf(f)
 	report := func(ifn, cond *pyast.Node, negated bool, fb *pyast.Node) {
+		if mentionsPath(m, cond) {
+			return // choosing the routes a hook covers (covers decides)
+		}
 		kind, setting := a.condSource(m, f, cond)
 		b := a.classifyFallback(m, f, cond, negated, fb)
 		condT := strings.TrimSpace(m.Text(cond))
