@@ -286,9 +286,12 @@ func (a *analysis) notRaw(o pyast.Origin) string {
 			return "parsed JSON"
 		case "get_json":
 			return "request.get_json() (parsed JSON)"
-		case "body", "read", "text", "json", "data":
+		case "body", "read", "text", "json", "data", "get_data":
+			// Starlette/aiohttp/Quart readers are coroutines; Bottle's
+			// request.body.read() and Falcon's stream.read() are not, and
+			// are called from plain functions.
 			fn := n.Child("function")
-			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, o.F, fn.Child("object")) {
+			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, o.F, fn.Child("object")) && o.F != nil && o.F.Async {
 				if n.Parent == nil || n.Parent.Kind != "await" {
 					return m.Text(n) + " without await (a coroutine)"
 				}

@@ -376,6 +376,9 @@ func (a *analysis) requestHookVerifies(h *handler) (string, bool) {
 		if !hk.appWide && hk.scope != "" && h.reg != "" && hk.scope != h.reg {
 			continue // another blueprint's hook
 		}
+		if fh, fv := frameworkOf(hk.f.Module), frameworkOf(h.f.Module); fh != "" && fv != "" && fh != fv {
+			continue // another framework's app
+		}
 		if a.hookVerifies(hk.f, h) {
 			return hk.kind + " " + hk.f.Qual, true
 		}
@@ -534,6 +537,32 @@ func (a *analysis) requestHooks() []requestHook {
 	}
 	a.hooks = &out
 	return out
+}
+
+// frameworkRoots are the web frameworks a module may be written for.
+var frameworkRoots = []string{"django", "rest_framework", "flask", "quart", "fastapi", "starlette", "sanic", "bottle",
+	"falcon", "pyramid", "tornado", "litestar", "chalice", "aiohttp"}
+
+// frameworkOf names the web framework a module imports ("" when none);
+// DRF counts as Django, FastAPI as Starlette.
+func frameworkOf(m *pyast.Module) string {
+	roots := map[string]bool{}
+	for _, q := range m.Imports {
+		root, _, _ := strings.Cut(q, ".")
+		roots[root] = true
+	}
+	for _, fw := range frameworkRoots {
+		if roots[fw] {
+			switch fw {
+			case "rest_framework":
+				return "django"
+			case "fastapi":
+				return "starlette"
+			}
+			return fw
+		}
+	}
+	return ""
 }
 
 // qualifyObj names a module-level object the same way from the module
