@@ -29,6 +29,7 @@ type analysis struct {
 	raises     map[*pyast.Func]bool
 	calleeMemo map[*pyast.Node][]*pyast.Func
 	stripeMods map[*pyast.Module]bool
+	guardFunc  *pyast.Func // the hook the last guard() found verifying
 	entries    map[*pyast.Func]bool // handlers found, for the 5xx check
 	// errHandler: 0 not computed, 1 no, 2 an app-level handler answers
 	// SignatureVerificationError.
@@ -245,6 +246,7 @@ func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
 			name = m.DottedName(d.Child("function"))
 		}
 		if g := a.resolveName(m, f, name); g != nil && a.verifies(g, callDepth) {
+			a.guardFunc = g
 			return true, "decorator @" + name
 		}
 	}
@@ -260,6 +262,7 @@ func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
 					if dep := m.Arg(x, 0, "dependency"); dep != nil {
 						if g := a.resolveName(m, f, m.DottedName(dep)); g != nil && a.verifies(g, callDepth) {
 							found = "dependency " + m.Text(dep)
+							a.guardFunc = g
 						}
 					}
 				}

@@ -20,6 +20,7 @@ func (a *analysis) checkHandler(h *handler) {
 		return
 	}
 	name := f.Qual
+	a.checkIdempotency(h)
 	if !direct && !wrapped {
 		if len(srcs) == 0 {
 			return
@@ -42,6 +43,9 @@ func (a *analysis) checkHandler(h *handler) {
 	}
 	if !direct {
 		a.observe(MitigationVerified, m, f.Node.Line, fmt.Sprintf("handler %s is verified by %s", name, how))
+		if g := a.guardFunc; g != nil && a.failsClosed(g) {
+			a.observe(MitigationFailsClosed, m, f.Node.Line, fmt.Sprintf("handler %s: %s stops the request on verification failure", name, how))
+		}
 		return
 	}
 	sites := a.verifyingCalls(f, callDepth)

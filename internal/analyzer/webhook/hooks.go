@@ -20,6 +20,7 @@ import (
 
 // guard reports the verification that runs before h's body, if any.
 func (a *analysis) guard(h *handler) (string, bool) {
+	a.guardFunc = nil
 	if ok, how := a.wrapperVerifies(h); ok {
 		return how, true
 	}
@@ -36,10 +37,11 @@ func (a *analysis) guard(h *handler) (string, bool) {
 // hookVerifies: calling g verifies for h (its verification is not limited
 // to routes other than h's).
 func (a *analysis) hookVerifies(g *pyast.Func, h *handler) bool {
-	if g == nil || !a.verifies(g, callDepth) {
+	if g == nil || !a.verifies(g, callDepth) || !a.covers(g, h) {
 		return false
 	}
-	return a.covers(g, h)
+	a.guardFunc = g
+	return true
 }
 
 // ---- class-level hooks: Django method_decorator, Falcon before, Tornado prepare, Litestar guards

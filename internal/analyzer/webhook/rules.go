@@ -15,6 +15,9 @@ const (
 	MitigationRawBody      = "webhook.raw-body"
 	MitigationFailsClosed  = "webhook.fails-closed"
 	MitigationRuntimeGuard = "webhook.runtime-guard"
+	// MitigationIdempotent: processed event ids are recorded before side
+	// effects (decided here from the code, by the probe from a replay).
+	MitigationIdempotent = "webhook.idempotent-processing"
 )
 
 func init() {
@@ -24,6 +27,7 @@ func init() {
 		&mitigation.Mitigation{ID: MitigationReplayWindow, Threat: finding.WebhookForgery, Title: "Stale signatures are rejected (tolerance kept at 300 s)", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationRawBody, Threat: finding.WebhookForgery, Title: "The raw request bytes are verified, not a re-serialised body", CheckedBy: []string{"webhook"}, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationFailsClosed, Threat: finding.WebhookForgery, Title: "A failed verification stops processing and answers 4xx", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
+		&mitigation.Mitigation{ID: MitigationIdempotent, Threat: finding.WebhookForgery, Title: "Processed event ids are remembered, so a replayed or redelivered event is not processed twice", CheckedBy: []string{"webhook"}, NeedsEvidence: true},
 	)
 	rules.Register(Rules...)
 }

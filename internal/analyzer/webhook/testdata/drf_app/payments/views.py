@@ -12,7 +12,7 @@ class StripeWebhookViewSet(viewsets.GenericViewSet):
     authentication_classes = []
     permission_classes = [StripeSignaturePermission]
 
-    def create(self, request):  # expect: clean  # observe: webhook.signature-verified
+    def create(self, request):  # expect: clean  # observe: webhook.signature-verified webhook.fails-closed
         handle_stripe_event(request.data)
         return Response(status=status.HTTP_200_OK)
 
