@@ -190,20 +190,45 @@ func (p *Project) Definitions(name string) []*Func {
 // Method finds a method on a class or its project bases.
 func (p *Project) Method(m *Module, c *Class, name string) *Func { return p.method(m, c, name) }
 
-// LookupFunc finds "pkg.mod.fn" or "pkg.mod.Class.method".
-func (p *Project) LookupFunc(qual string) *Func {
+// LookupFunc finds "pkg.mod.fn" or "pkg.mod.Class.method", also through
+// re-exports (pkg/__init__.py: from .webhooks import Trigger).
+func (p *Project) LookupFunc(qual string) *Func { return p.lookupFunc(qual, 0) }
+
+func (p *Project) lookupFunc(qual string, depth int) *Func {
 	for i := strings.LastIndexByte(qual, '.'); i > 0; i = strings.LastIndexByte(qual[:i], '.') {
 		for _, m := range p.ModulesNamed(qual[:i]) {
-			if f := m.ByName[qual[i+1:]]; f != nil {
+			rest := qual[i+1:]
+			if f := m.ByName[rest]; f != nil {
 				return f
+			}
+			if q := reexport(m, rest); q != "" && depth < 3 {
+				if f := p.lookupFunc(q, depth+1); f != nil {
+					return f
+				}
 			}
 		}
 	}
 	return nil
 }
 
+// reexport: rest ("Trigger" or "Trigger.from_request") names something
+// m imports from another module; the qualified name there.
+func reexport(m *Module, rest string) string {
+	first, tail, _ := strings.Cut(rest, ".")
+	q, ok := m.Imports[first]
+	if !ok || q == first && tail == "" {
+		return ""
+	}
+	if tail != "" {
+		return q + "." + tail
+	}
+	return q
+}
+
 // LookupGlobal finds the values of a module-level name "pkg.mod.NAME".
-func (p *Project) LookupGlobal(qual string) (*Module, []*Node) {
+func (p *Project) LookupGlobal(qual string) (*Module, []*Node) { return p.lookupGlobal(qual, 0) }
+
+func (p *Project) lookupGlobal(qual string, depth int) (*Module, []*Node) {
 	i := strings.LastIndexByte(qual, '.')
 	if i <= 0 {
 		return nil, nil
@@ -212,12 +237,19 @@ func (p *Project) LookupGlobal(qual string) (*Module, []*Node) {
 		if v := m.Globals[qual[i+1:]]; len(v) > 0 {
 			return m, v
 		}
+		if q := reexport(m, qual[i+1:]); q != "" && q != qual && depth < 3 {
+			if gm, v := p.lookupGlobal(q, depth+1); gm != nil {
+				return gm, v
+			}
+		}
 	}
 	return nil, nil
 }
 
 // LookupClass finds "pkg.mod.Class".
-func (p *Project) LookupClass(qual string) (*Module, *Class) {
+func (p *Project) LookupClass(qual string) (*Module, *Class) { return p.lookupClass(qual, 0) }
+
+func (p *Project) lookupClass(qual string, depth int) (*Module, *Class) {
 	i := strings.LastIndexByte(qual, '.')
 	if i <= 0 {
 		return nil, nil
@@ -225,6 +257,11 @@ func (p *Project) LookupClass(qual string) (*Module, *Class) {
 	for _, m := range p.ModulesNamed(qual[:i]) {
 		if c := m.Classes[qual[i+1:]]; c != nil {
 			return m, c
+		}
+		if q := reexport(m, qual[i+1:]); q != "" && q != qual && depth < 3 {
+			if cm, c := p.lookupClass(q, depth+1); c != nil {
+				return cm, c
+			}
 		}
 	}
 	return nil, nil
@@ -300,11 +337,15 @@ func (p *Project) ResolveCall(m *Module, f *Func, call *Node) *Func {
 	if g, ok := p.resolved[call]; ok {
 		return g
 	}
+	nested := p.nest > 0
 	g := p.resolveCall(m, f, call)
-	if p.resolved == nil {
-		p.resolved = map[*Node]*Func{}
+	// A look-up cut short by the nesting bound is not the answer.
+	if g != nil || !nested {
+		if p.resolved == nil {
+			p.resolved = map[*Node]*Func{}
+		}
+		p.resolved[call] = g
 	}
-	p.resolved[call] = g
 	return g
 }
 
@@ -388,11 +429,11 @@ func (p *Project) resolveCall(m *Module, f *Func, call *Node) *Func {
 				continue
 			}
 			cn := o.M.DottedName(on.Child("function"))
-			if cn == "cls" && o.F != nil && o.F.Class != nil {
-				return p.method(o.F.Module, o.F.Class, meth)
-			}
 			for _, suffix := range []string{".objects.create", ".objects.get", ".objects.get_or_create"} {
 				cn = strings.TrimSuffix(cn, suffix)
+			}
+			if cn == "cls" && o.F != nil && o.F.Class != nil {
+				return p.method(o.F.Module, o.F.Class, meth)
 			}
 			if c := p.classOf(o.M, cn); c != nil {
 				return p.method(o.M, c, meth)

@@ -267,7 +267,11 @@ func (p *Project) ConstructorCalls(m *Module, c *Class) []CallSite {
 				continue
 			}
 			mgr := cs.M.DottedName(fn.Child("object")) // C.objects
-			if strings.HasSuffix(mgr, ".objects") && p.classOf(cs.M, strings.TrimSuffix(mgr, ".objects")) == c {
+			if !strings.HasSuffix(mgr, ".objects") {
+				continue
+			}
+			owner := strings.TrimSuffix(mgr, ".objects")
+			if p.classOf(cs.M, owner) == c || owner == "cls" && cs.F != nil && cs.F.Class == c {
 				out = append(out, cs)
 			}
 		}
@@ -318,17 +322,17 @@ func (p *Project) instanceClass(m *Module, f *Func, head string, depth int) (*Cl
 			// C.objects.filter(...).first()
 			d = m.DottedName(Root(fn))
 		}
+		for _, suffix := range []string{".objects.create", ".objects.get", ".objects.get_or_create", ".objects.update_or_create", ".objects"} {
+			if strings.HasSuffix(d, suffix) {
+				d = strings.TrimSuffix(d, suffix)
+				break
+			}
+		}
 		if d == "cls" {
 			for g := f; g != nil; g = g.Outer {
 				if g.Class != nil {
 					return g.Class, g.Module
 				}
-			}
-		}
-		for _, suffix := range []string{".objects.create", ".objects.get", ".objects.get_or_create", ".objects.update_or_create", ".objects"} {
-			if strings.HasSuffix(d, suffix) {
-				d = strings.TrimSuffix(d, suffix)
-				break
 			}
 		}
 		if c := p.classOf(m, d); c != nil {

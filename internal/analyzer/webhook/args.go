@@ -116,7 +116,11 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 		}
 		if a.originFromRequest(o, 3) {
 			clean = false
-			a.emit(SecretFromRequest, om, n.Line, "", "The webhook signing secret is taken from the request itself (directly or through an object the request filled), so the sender chooses the key", evidence(om, n))
+			when := ""
+			if c := enclosingCondition(om, o.F, n); c != "" {
+				when = " when " + c
+			}
+			a.emit(SecretFromRequest, om, n.Line, "", "The webhook signing secret is taken from the request itself (directly or through an object the request filled)"+when+", so the sender chooses the key", evidence(om, n))
 			continue
 		}
 		d := om.Qualify(om.DottedName(n))
@@ -128,6 +132,26 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 	if clean {
 		a.observe(MitigationSecret, m, call.Line, "signing secret passed to "+m.DottedName(call.Child("function"))+" comes from configuration")
 	}
+}
+
+// enclosingCondition is the condition of the innermost if (or
+// conditional expression) that guards n in f, "" when none.
+func enclosingCondition(m *pyast.Module, f *pyast.Func, n *pyast.Node) string {
+	for c := n; c != nil && c.Parent != nil; c = c.Parent {
+		if f != nil && c == f.Node {
+			return ""
+		}
+		p := c.Parent
+		switch {
+		case p.Kind == "if_statement" && c.FieldIs("consequence"):
+			return strings.TrimSpace(m.Text(p.Child("condition")))
+		case p.Kind == "conditional_expression":
+			if k := p.NamedChildren(); len(k) == 3 && k[0] == c {
+				return strings.TrimSpace(m.Text(k[1]))
+			}
+		}
+	}
+	return ""
 }
 
 // secretOrigins follows the secret argument, also through the wrappers

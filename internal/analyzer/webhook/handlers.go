@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"path"
 	"regexp"
 	"strings"
 
@@ -78,6 +79,9 @@ func (a *analysis) findHandlers() []*handler {
 	}
 	routes := a.pyramidRoutes()
 	for _, m := range a.p.Modules {
+		if isTestModule(m.Path) {
+			continue
+		}
 		for _, f := range m.Funcs {
 			for i, d := range f.Decorators {
 				name, call := m.DottedName(d), (*pyast.Node)(nil)
@@ -86,7 +90,7 @@ func (a *analysis) findHandlers() []*handler {
 					name = m.DottedName(d.Child("function"))
 				}
 				last := pyast.LastSegment(name)
-				if !routeDecorators[last] {
+				if !routeDecorators[last] || !isRouteDecorator(m, name, call) {
 					continue
 				}
 				if last == "action" && call != nil && !strings.Contains(strings.ToLower(m.Text(call)), "post") {
@@ -148,6 +152,9 @@ func (a *analysis) findHandlers() []*handler {
 	for _, name := range []string{"add_url_rule", "path", "re_path", "url", "add_post", "add_route", "add_api_route", "Route", "add_resource", "add_view"} {
 		for _, cs := range a.p.Calls(name) {
 			m := cs.M
+			if isTestModule(m.Path) {
+				continue
+			}
 			pos, kw := m.CallArgs(cs.Call)
 			var v *pyast.Node
 			route := ""
@@ -212,6 +219,9 @@ func (a *analysis) findHandlers() []*handler {
 	// Undecorated function views wired in ways not recognised: a
 	// module-level function named like a webhook taking a request.
 	for _, m := range a.p.Modules {
+		if isTestModule(m.Path) {
+			continue
+		}
 		for _, f := range m.Funcs {
 			if seen[f] != nil || f.Outer != nil || f.Class != nil || !webhookNameRE.MatchString(f.Name) {
 				continue
@@ -222,6 +232,35 @@ func (a *analysis) findHandlers() []*handler {
 		}
 	}
 	return out
+}
+
+// isRouteDecorator tells an HTTP route decorator from look-alikes:
+// @mock.patch("stripe.Price.retrieve") is not @app.patch("/x").
+func isRouteDecorator(m *pyast.Module, name string, call *pyast.Node) bool {
+	q := m.Qualify(name)
+	if strings.HasPrefix(q, "unittest.mock.") || strings.HasPrefix(q, "mock.") {
+		return false
+	}
+	return call == nil || !firstArgIsDottedPath(m, call)
+}
+
+// firstArgIsDottedPath: the decorator's first argument is a dotted target
+// ("pkg.mod.attr"), not a route.
+func firstArgIsDottedPath(m *pyast.Module, call *pyast.Node) bool {
+	pos, _ := m.CallArgs(call)
+	if len(pos) == 0 {
+		return false
+	}
+	s, ok := m.StringValue(pos[0])
+	return ok && s != "" && !strings.Contains(s, "/") && strings.Contains(s, ".") && !strings.Contains(s, " ")
+}
+
+// isTestModule: test code defines fake views and calls real ones; it is
+// not served.
+func isTestModule(rel string) bool {
+	base := path.Base(rel)
+	return strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py") || base == "conftest.py" || base == "tests.py" ||
+		strings.HasPrefix(rel, "tests/") || strings.Contains(rel, "/tests/") || strings.HasPrefix(rel, "test/") || strings.Contains(rel, "/test/")
 }
 
 // pyramidRoutes maps Pyramid route names to their patterns

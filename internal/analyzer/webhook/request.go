@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/pyast"
@@ -19,6 +20,10 @@ import (
 // Falcon req.media / get_media(), json.loads(raw).
 
 var requestNames = map[string]bool{"request": true, "req": true}
+
+// wrapperRE: calls that copy or wrap a value without choosing another
+// (a look-up keyed by request data is not one of them).
+var wrapperRE = regexp.MustCompile(`^(dict|str|bytes|list|copy|deepcopy|[A-Za-z]*(Mapping|Dict|Headers|MultiDict))$`)
 
 // requestRooted reports whether an expression reads the incoming request.
 func (a *analysis) requestRooted(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
@@ -96,11 +101,11 @@ func (a *analysis) originFromRequest(o pyast.Origin, depth int) bool {
 	if inner != on && a.requestRooted(o.M, o.F, inner) {
 		return true
 	}
-	// dict(request.headers), str(request.headers.get(...)): a copy.
+	// dict(request.headers), CaseInsensitiveMapping(self.headers): a copy
+	// or a view of request data is request data.
 	if inner.Kind == "call" && depth > 0 {
-		if fn := pyast.Unparen(inner.Child("function")); fn != nil && fn.Kind == "identifier" {
-			switch o.M.Text(fn) {
-			case "dict", "str", "bytes", "list", "copy", "deepcopy":
+		if fn := pyast.Unparen(inner.Child("function")); fn != nil && (fn.Kind == "identifier" || fn.Kind == "attribute") {
+			if name := pyast.LastSegment(o.M.DottedName(fn)); wrapperRE.MatchString(name) {
 				if arg := o.M.Arg(inner, 0, ""); arg != nil && a.fromRequestDepth(o.M, o.F, arg, depth-1) {
 					return true
 				}

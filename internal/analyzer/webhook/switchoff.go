@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/pyast"
@@ -113,6 +114,8 @@ func (a *analysis) checkSwitchOff(m *pyast.Module, f *pyast.Func, site *pyast.No
 			a.emit(DevOnlyFallback, m, ifn.Line, f.Qual, fmt.Sprintf("%s returns success without verifying the signature when %s.", f.Qual, condT)+devOnlyMessage(b), evidence(m, ifn))
 		case kind == "setting":
 			a.emit(OptionalVerification, m, ifn.Line, setting, fmt.Sprintf("%s returns success without verifying the signature when %s: the setting %s switches verification off", f.Qual, condT, setting), evidence(m, ifn))
+		case kind == "configured":
+			a.emit(OptionalVerification, m, ifn.Line, setting, fmt.Sprintf("%s returns success without verifying the signature when %s: the configured value %s (not the request) switches verification off", f.Qual, condT, setting), evidence(m, ifn))
 		case kind == "request":
 			a.emit(OptionalVerification, m, ifn.Line, f.Qual, fmt.Sprintf("%s returns success without verifying the signature when %s, which the request controls", f.Qual, condT), evidence(m, ifn))
 		}
@@ -183,9 +186,27 @@ func (a *analysis) fallsToSuccess(m *pyast.Module, f *pyast.Func, mode successMo
 	return mode == successAny || mode == successNone
 }
 
+// disableValueRE: values that name "no validation" (None, "none", False,
+// an enum member none/off/disabled).
+var disableValueRE = regexp.MustCompile(`(?i)^(none|false|off|disabled?|skip|no|never|0)$`)
+
 // condSource tells what a condition reads: configuration (with the
-// setting's name) or the request.
+// setting's name) or the request. A comparison with a "disabled" value
+// of something the request does not control (a model field an admin
+// sets, a class attribute) is configuration too.
 func (a *analysis) condSource(m *pyast.Module, f *pyast.Func, cond *pyast.Node) (string, string) {
+	if subj, ok := disableTest(m, cond); ok && !a.fromRequest(m, f, subj) {
+		if s := a.configName(m, f, subj); s != "" {
+			return "setting", s
+		}
+		name := strings.TrimPrefix(strings.TrimSpace(m.Text(subj)), "self.")
+		for _, o := range a.p.Origins(m, f, subj, 2) {
+			if d := o.M.DottedName(pyast.Unparen(o.N)); d != "" && d != m.Text(subj) {
+				name = strings.TrimPrefix(d, "self.")
+			}
+		}
+		return "configured", name
+	}
 	kind, name := "", ""
 	cond.Walk(func(x *pyast.Node) bool {
 		if kind == "setting" {
@@ -210,6 +231,53 @@ func (a *analysis) condSource(m *pyast.Module, f *pyast.Func, cond *pyast.Node) 
 		return x.Kind != "call"
 	})
 	return kind, name
+}
+
+// disableTest: cond compares something with a "disabled" value; the
+// something.
+func disableTest(m *pyast.Module, cond *pyast.Node) (*pyast.Node, bool) {
+	cond = pyast.Unparen(cond)
+	if cond.Kind != "comparison_operator" {
+		return nil, false
+	}
+	kids := cond.NamedChildren()
+	if len(kids) != 2 {
+		return nil, false
+	}
+	op := strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start]))
+	if op != "==" && op != "is" && op != "in" {
+		return nil, false
+	}
+	isDisable := func(n *pyast.Node) bool {
+		n = pyast.Unparen(n)
+		switch n.Kind {
+		case "none", "false":
+			return true
+		case "string":
+			v, ok := m.StringValue(n)
+			return ok && disableValueRE.MatchString(v)
+		case "attribute":
+			return disableValueRE.MatchString(m.Text(n.Child("attribute")))
+		case "tuple", "list", "set":
+			for _, e := range n.NamedChildren() {
+				e = pyast.Unparen(e)
+				if e.Kind == "none" || e.Kind == "false" {
+					return true
+				}
+				if v, ok := m.StringValue(e); ok && disableValueRE.MatchString(v) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if isDisable(kids[1]) {
+		return kids[0], true
+	}
+	if op == "==" && isDisable(kids[0]) {
+		return kids[1], true
+	}
+	return nil, false
 }
 
 // configName: the expression's value comes from configuration; the name
