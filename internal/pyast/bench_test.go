@@ -99,3 +99,21 @@ func BenchmarkSharedGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanFacts is the token pass every gated Python file gets.
+func BenchmarkScanFacts(b *testing.B) {
+	src := benchSource(b)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		ScanFacts(src)
+	}
+}
+
+// BenchmarkOutline is the block pass of codekeys' driver files.
+func BenchmarkOutline(b *testing.B) {
+	src := benchSource(b)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		OutlineOf(src)
+	}
+}

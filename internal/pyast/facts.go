@@ -120,7 +120,20 @@ func (f *Facts) CallsName(name string) bool {
 
 var identStart, identChar [256]bool
 
+// anchorFilter rules out most identifiers before the map look-up: a token
+// can be an anchor only if its (length, first byte, last byte) class is
+// set here.
+var anchorFilter [1 << 12]bool
+
+func filterKey(tok []byte) uint16 {
+	n := len(tok)
+	return (uint16(n&15)<<8 | uint16(tok[0]&15)<<4 | uint16(tok[n-1]&15)) & (1<<12 - 1)
+}
+
 func init() {
+	for k := range anchorTokens {
+		anchorFilter[filterKey([]byte(k))] = true
+	}
 	for c := 'a'; c <= 'z'; c++ {
 		identStart[c], identChar[c] = true, true
 		identStart[c-32], identChar[c-32] = true, true
@@ -168,8 +181,10 @@ func ScanFacts(d []byte) *Facts {
 		tok := d[i:j]
 		first := lineStart
 		lineStart = false
-		if x, ok := anchorTokens[string(tok)]; ok {
-			a |= x
+		if anchorFilter[filterKey(tok)] {
+			if x, ok := anchorTokens[string(tok)]; ok {
+				a |= x
+			}
 		}
 		if first && string(tok) == "from" {
 			a |= AFromImport

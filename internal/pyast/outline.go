@@ -289,8 +289,10 @@ func OutlineOf(src []byte) *Outline {
 				headerHasBody = true
 			}
 			var a Anchor
-			if x, ok := anchorTokens[string(tok)]; ok {
-				a |= x
+			if anchorFilter[filterKey(tok)] {
+				if x, ok := anchorTokens[string(tok)]; ok {
+					a |= x
+				}
 			}
 			if len(tok) >= 3 {
 				a |= keyish(tok)
@@ -434,10 +436,12 @@ func (o *Outline) note(b *FuncBody, a Anchor, line *Anchor) {
 	}
 }
 
+var importTidy = strings.NewReplacer("(", " ", ")", " ", "\\", " ", ",", " , ")
+
 // moduleImport taints the names a module-level import binds unless they
 // come from a well-known library.
 func (o *Outline) moduleImport(stmt []byte) {
-	s := strings.Join(strings.Fields(strings.NewReplacer("(", " ", ")", " ", "\\", " ", ",", " , ").Replace(string(stmt))), " ")
+	s := strings.Join(strings.Fields(importTidy.Replace(string(stmt))), " ")
 	switch {
 	case strings.HasPrefix(s, "import "):
 		for _, part := range strings.Split(strings.TrimPrefix(s, "import "), ",") {
