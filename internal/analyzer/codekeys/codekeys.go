@@ -104,10 +104,11 @@ func isAPIKey(s string) bool { return apiKeyRE.MatchString(s) && secrets.IsRealK
 func isWhsec(s string) bool  { return whsecRE.MatchString(s) && secrets.IsRealKey(s) }
 
 type analysis struct {
-	p       *pyast.Project
-	sink    finding.Sink
-	emitted map[string]bool
-	config  map[string][]origin // setting name → values (Flask config, classes)
+	forwarded map[*pyast.Func]bool
+	p         *pyast.Project
+	sink      finding.Sink
+	emitted   map[string]bool
+	config    map[string][]origin // setting name → values (Flask config, classes)
 }
 
 type origin struct {
@@ -117,7 +118,7 @@ type origin struct {
 
 // Analyze runs the codekeys rules over a project.
 func Analyze(p *pyast.Project, sink finding.Sink) {
-	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}}
+	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, forwarded: map[*pyast.Func]bool{}}
 	for _, m := range p.Modules {
 		a.module(m)
 	}
@@ -341,6 +342,45 @@ func (a *analysis) call(m *pyast.Module, n *pyast.Node) {
 			a.leak(m, f, arg, KeyInResponse, "returned by "+m.DottedName(n.Child("function")))
 		}
 	}
+	a.forward(m, f, n)
+}
+
+// forward follows a key handed to a function of another module into it:
+// that module may not name a key anywhere, so its own analysis never
+// looks at what it logs. The leak is found from the callee's side (its
+// parameter's callers), as if the callee's module had been analysed.
+func (a *analysis) forward(m *pyast.Module, f *pyast.Func, n *pyast.Node) {
+	args := n.Child("arguments")
+	if args == nil || !keyishText(m.Text(args)) {
+		return
+	}
+	g := a.p.ResolveCall(m, f, n)
+	if g == nil || g.Module == m || a.forwarded[g] {
+		return
+	}
+	a.forwarded[g] = true
+	gm := g.Module
+	g.Body().Walk(func(x *pyast.Node) bool {
+		if x.Kind == "function_definition" || x.Kind == "class_definition" {
+			return false
+		}
+		switch x.Kind {
+		case "call":
+			a.call(gm, x)
+		case "return_statement":
+			a.returned(gm, x)
+		case "raise_statement":
+			a.raised(gm, x)
+		}
+		return true
+	})
+}
+
+// keyishText: the arguments' text names a key (cheap filter before the
+// value flow).
+func keyishText(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Contains(l, "key") || strings.Contains(l, "secret") || strings.Contains(l, "whsec") || strings.Contains(l, "sk_") || strings.Contains(l, "rk_")
 }
 
 // keySink follows the value used as the API key back to literals (hard
