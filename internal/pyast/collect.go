@@ -241,7 +241,25 @@ func (s *Stream) Finish(ctx context.Context, sink finding.Sink) {
 	budget := s.budget()
 	var overMu sync.Mutex
 	overWarned := false
+	var failedMu sync.Mutex
+	failed := map[*Summary]bool{}
+	var loadOnce func(sm *Summary) *Module
 	load := func(sm *Summary) *Module {
+		failedMu.Lock()
+		f := failed[sm]
+		failedMu.Unlock()
+		if f {
+			return nil // warned about once already
+		}
+		m := loadOnce(sm)
+		if m == nil {
+			failedMu.Lock()
+			failed[sm] = true
+			failedMu.Unlock()
+		}
+		return m
+	}
+	loadOnce = func(sm *Summary) *Module {
 		data := sm.Src
 		if data == nil {
 			b, err := os.ReadFile(sm.Abs)
