@@ -373,6 +373,9 @@ func (a *analysis) headerChecks() {
 			if f := m.FuncAt(n); f != nil && m.Dead(n, f.Node) {
 				return true
 			}
+			if guardedByMembership(m, n, key) {
+				return true // if "Stripe-Signature" in request.headers: …
+			}
 			a.emit(HeaderNoDefault, m, n.Line, key, fmt.Sprintf("%s raises KeyError when the Stripe-Signature header is missing, answering 500 instead of 400", m.Text(n)), evidence(m, n))
 			return true
 		})
@@ -569,4 +572,23 @@ func (a *analysis) judgeHandRolled(f *pyast.Func, site *pyast.Node, compareDiges
 	case compareDigest:
 		a.observe(MitigationVerified, m, site.Line, f.Qual+" verifies by hand with hmac.compare_digest and a timestamp check")
 	}
+}
+
+// guardedByMembership: n runs only when the header is known to be there
+// (if "Stripe-Signature" in request.headers: …).
+func guardedByMembership(m *pyast.Module, n *pyast.Node, key string) bool {
+	k := strings.ToLower(key)
+	for c := n; c != nil && c.Parent != nil; c = c.Parent {
+		p := c.Parent
+		if p.Kind == "function_definition" {
+			return false
+		}
+		if p.Kind == "if_statement" && c.FieldIs("consequence") {
+			cond := strings.ToLower(m.Text(p.Child("condition")))
+			if strings.Contains(cond, k) && strings.Contains(cond, " in ") && !strings.Contains(cond, "not in") {
+				return true
+			}
+		}
+	}
+	return false
 }
