@@ -287,12 +287,14 @@ func (s *Stream) Finish(ctx context.Context, sink finding.Sink) {
 		}
 		m, err := Shared.Get(sm.Path, data, ParseDeadline)
 		if err != nil {
-			if !sm.warned {
+			if !sm.warned && (sm.Facts != nil || s.Quiet == 0) {
 				sink.Warning(parseWarning(sm.Path, err))
 			}
 			return nil
 		}
-		if m.HasError && !sm.warned && sm.gate&s.Quiet == 0 {
+		// Files outside the gate (looked up only) are warned about by the
+		// analyzer that warns for everything (Quiet == 0), once.
+		if m.HasError && !sm.warned && sm.gate&s.Quiet == 0 && (sm.Facts != nil || s.Quiet == 0) {
 			sink.Warning(syntaxWarning(sm.Path))
 		}
 		return m
