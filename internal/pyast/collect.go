@@ -106,7 +106,10 @@ func (s *Stream) File(ctx context.Context, f *source.File, sink finding.Sink) {
 		// of a module that is may live here: keep its name so that a
 		// look-up can parse it in the cross-file pass.
 		if len(f.Data) <= MaxFileSize {
-			sum := &Summary{Path: f.Rel, Name: ModuleName(f.Rel), Abs: f.Abs, Size: len(f.Data), Hash: maphash.Bytes(seed, f.Data), gate: bits}
+			// No content hash: a file only looked up is read as it is
+			// when the look-up happens (hashing every Python file of a
+			// large tree would cost more than the look-ups).
+			sum := &Summary{Path: f.Rel, Name: ModuleName(f.Rel), Abs: f.Abs, Size: len(f.Data), gate: bits}
 			if s.KeepSource || f.Abs == "" {
 				sum.Src = append([]byte(nil), f.Data...)
 				sum.Abs = ""
@@ -269,7 +272,7 @@ func (s *Stream) Finish(ctx context.Context, sink finding.Sink) {
 			}
 			data = b
 		}
-		if len(data) != sm.Size || maphash.Bytes(seed, data) != sm.Hash {
+		if sm.Facts != nil && (len(data) != sm.Size || maphash.Bytes(seed, data) != sm.Hash) {
 			sink.Warning(&finding.Warning{File: sm.Path, Kind: finding.WarnUnreadable, Message: "Python cross-file analysis: the file changed during the scan; left out"})
 			return nil
 		}

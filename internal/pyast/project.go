@@ -84,26 +84,138 @@ func nameMatches(mn, name string) bool {
 // ModulesNamed returns modules whose dotted name is name or ends with
 // "."+name, so "helpers" finds "shop/helpers.py" whatever the scan root.
 func (p *Project) ModulesNamed(name string) []*Module {
+	var out []*Module
+	p.eachNamed(nil, name, func(m *Module) bool {
+		out = append(out, m)
+		return false
+	})
+	return out
+}
+
+// maxCandidates bounds the modules tried for one name: a generic name
+// ("config", "utils") may end the names of many modules.
+const maxCandidates = 8
+
+// eachNamed calls fn with the modules answering a look-up of name from
+// module from (nil: anywhere), closest first: an exact name, then the
+// modules sharing the longest package prefix with from, then the shorter
+// names. Modules are loaded only as they are tried; fn returning true
+// stops.
+func (p *Project) eachNamed(from *Module, name string, fn func(*Module) bool) {
+	if IsLibraryName(name) {
+		// json.loads, stripe.Webhook, flask.request: a copy of the
+		// library in the tree (vendored, or CPython's own sources) is not
+		// the application, and the analyses know these APIs by name.
+		return
+	}
 	if p.deps != nil {
 		p.deps.mod(name)
 	}
-	var out []*Module
+	type cand struct {
+		name, path string
+		s          *Summary
+		m          *Module
+	}
+	var cs []cand
 	if p.u != nil {
 		for _, s := range p.u.byLast[LastSegment(name)] {
 			if nameMatches(s.Name, name) {
-				if m := p.load(s); m != nil {
-					out = append(out, m)
-				}
+				cs = append(cs, cand{name: s.Name, path: s.Path, s: s})
 			}
 		}
-		return out
-	}
-	for _, m := range p.byLast[LastSegment(name)] {
-		if nameMatches(m.Name, name) {
-			out = append(out, m)
+	} else {
+		for _, m := range p.byLast[LastSegment(name)] {
+			if nameMatches(m.Name, name) {
+				cs = append(cs, cand{name: m.Name, path: m.Path, m: m})
+			}
 		}
 	}
-	return out
+	if len(cs) > 1 {
+		fromName := ""
+		if from != nil {
+			fromName = from.Name
+		}
+		rank := func(c cand) (int, int, int) {
+			exact := 1
+			if c.name == name || strings.HasSuffix(name, "."+c.name) {
+				exact = 0
+			}
+			return exact, -commonSegments(c.name, fromName), strings.Count(c.name, ".")
+		}
+		sort.SliceStable(cs, func(i, j int) bool {
+			a1, a2, a3 := rank(cs[i])
+			b1, b2, b3 := rank(cs[j])
+			if a1 != b1 {
+				return a1 < b1
+			}
+			if a2 != b2 {
+				return a2 < b2
+			}
+			if a3 != b3 {
+				return a3 < b3
+			}
+			return cs[i].path < cs[j].path
+		})
+	}
+	if len(cs) > maxCandidates {
+		cs = cs[:maxCandidates]
+	}
+	for _, c := range cs {
+		m := c.m
+		if c.s != nil {
+			m = p.load(c.s)
+		}
+		if m != nil && fn(m) {
+			return
+		}
+	}
+}
+
+// commonSegments counts the leading dotted segments two names share.
+func commonSegments(a, b string) int {
+	n := 0
+	for a != "" && b != "" {
+		x, ra, _ := strings.Cut(a, ".")
+		y, rb, _ := strings.Cut(b, ".")
+		if x != y {
+			break
+		}
+		n++
+		a, b = ra, rb
+	}
+	return n
+}
+
+// ImportedHead: the first segment of a dotted name is bound by an import
+// of m (so the name may reach another module).
+func ImportedHead(m *Module, dotted string) bool {
+	head, _, _ := strings.Cut(dotted, ".")
+	_, ok := m.Imports[head]
+	return ok
+}
+
+// IsLibraryName: the dotted name starts with a well-known library or
+// standard module (stripe, json, os, flask, django…), never the project's.
+func IsLibraryName(name string) bool {
+	root, _, _ := strings.Cut(name, ".")
+	return externalModules[root] || libraryRoots[root]
+}
+
+// libraryRoots complete externalModules (outline.go) with libraries whose
+// names carry no key either.
+var libraryRoots = map[string]bool{
+	"werkzeug": true, "sanic": true, "falcon": true, "pyramid": true, "tornado": true, "bottle": true, "quart": true,
+	"litestar": true, "chalice": true, "aiohttp": true, "zope": true, "structlog": true, "redis": true, "httpx": true,
+	"urllib3": true, "jwt": true, "marshmallow": true, "attrs": true, "attr": true, "pytest": true, "unittest": true,
+	"email": true, "smtplib": true, "sqlite3": true, "pickle": true, "shutil": true, "glob": true, "tempfile": true,
+	"argparse": true, "configparser": true, "decouple": true, "dotenv": true, "pprint": true,
+	"click": true, "typer": true, "rich": true, "numpy": true, "pandas": true, "yaml": true, "toml": true,
+	"orjson": true, "ujson": true, "simplejson": true, "rapidjson": true, "zoneinfo": true, "pytz": true,
+	"dateutil": true, "gzip": true, "zipfile": true, "tarfile": true, "platform": true,
+	"signal": true, "queue": true, "heapq": true, "bisect": true, "weakref": true, "gc": true, "ssl": true,
+	"select": true, "selectors": true, "concurrent": true, "multiprocessing": true, "ctypes": true,
+	"importlib": true, "pkgutil": true, "site": true, "sysconfig": true, "builtins": true, "fastapi_users": true,
+	"starlette_context": true, "graphene": true, "strawberry": true, "ariadne": true, "mock": true,
 }
 
 // WithAnchor returns the modules whose bytes mention one of the anchors:
@@ -192,20 +304,28 @@ func (p *Project) Method(m *Module, c *Class, name string) *Func { return p.meth
 
 // LookupFunc finds "pkg.mod.fn" or "pkg.mod.Class.method", also through
 // re-exports (pkg/__init__.py: from .webhooks import Trigger).
-func (p *Project) LookupFunc(qual string) *Func { return p.lookupFunc(qual, 0) }
+func (p *Project) LookupFunc(qual string) *Func { return p.lookupFunc(nil, qual, 0) }
 
-func (p *Project) lookupFunc(qual string, depth int) *Func {
+// LookupFuncFrom is LookupFunc as seen from module from: among modules of
+// the same name, the closest to it wins.
+func (p *Project) LookupFuncFrom(from *Module, qual string) *Func { return p.lookupFunc(from, qual, 0) }
+
+func (p *Project) lookupFunc(from *Module, qual string, depth int) *Func {
 	for i := strings.LastIndexByte(qual, '.'); i > 0; i = strings.LastIndexByte(qual[:i], '.') {
-		for _, m := range p.ModulesNamed(qual[:i]) {
-			rest := qual[i+1:]
+		rest := qual[i+1:]
+		var found *Func
+		p.eachNamed(from, qual[:i], func(m *Module) bool {
 			if f := m.ByName[rest]; f != nil {
-				return f
+				found = f
+				return true
 			}
 			if q := reexport(m, rest); q != "" && depth < 3 {
-				if f := p.lookupFunc(q, depth+1); f != nil {
-					return f
-				}
+				found = p.lookupFunc(m, q, depth+1)
 			}
+			return found != nil
+		})
+		if found != nil {
+			return found
 		}
 	}
 	return nil
@@ -226,45 +346,59 @@ func reexport(m *Module, rest string) string {
 }
 
 // LookupGlobal finds the values of a module-level name "pkg.mod.NAME".
-func (p *Project) LookupGlobal(qual string) (*Module, []*Node) { return p.lookupGlobal(qual, 0) }
+func (p *Project) LookupGlobal(qual string) (*Module, []*Node) { return p.lookupGlobal(nil, qual, 0) }
 
-func (p *Project) lookupGlobal(qual string, depth int) (*Module, []*Node) {
+// LookupGlobalFrom is LookupGlobal as seen from module from.
+func (p *Project) LookupGlobalFrom(from *Module, qual string) (*Module, []*Node) {
+	return p.lookupGlobal(from, qual, 0)
+}
+
+func (p *Project) lookupGlobal(from *Module, qual string, depth int) (*Module, []*Node) {
 	i := strings.LastIndexByte(qual, '.')
 	if i <= 0 {
 		return nil, nil
 	}
-	for _, m := range p.ModulesNamed(qual[:i]) {
+	var gm *Module
+	var vals []*Node
+	p.eachNamed(from, qual[:i], func(m *Module) bool {
 		if v := m.Globals[qual[i+1:]]; len(v) > 0 {
-			return m, v
+			gm, vals = m, v
+			return true
 		}
 		if q := reexport(m, qual[i+1:]); q != "" && q != qual && depth < 3 {
-			if gm, v := p.lookupGlobal(q, depth+1); gm != nil {
-				return gm, v
-			}
+			gm, vals = p.lookupGlobal(m, q, depth+1)
 		}
-	}
-	return nil, nil
+		return gm != nil
+	})
+	return gm, vals
 }
 
 // LookupClass finds "pkg.mod.Class".
-func (p *Project) LookupClass(qual string) (*Module, *Class) { return p.lookupClass(qual, 0) }
+func (p *Project) LookupClass(qual string) (*Module, *Class) { return p.lookupClass(nil, qual, 0) }
 
-func (p *Project) lookupClass(qual string, depth int) (*Module, *Class) {
+// LookupClassFrom is LookupClass as seen from module from.
+func (p *Project) LookupClassFrom(from *Module, qual string) (*Module, *Class) {
+	return p.lookupClass(from, qual, 0)
+}
+
+func (p *Project) lookupClass(from *Module, qual string, depth int) (*Module, *Class) {
 	i := strings.LastIndexByte(qual, '.')
 	if i <= 0 {
 		return nil, nil
 	}
-	for _, m := range p.ModulesNamed(qual[:i]) {
+	var cm *Module
+	var cls *Class
+	p.eachNamed(from, qual[:i], func(m *Module) bool {
 		if c := m.Classes[qual[i+1:]]; c != nil {
-			return m, c
+			cm, cls = m, c
+			return true
 		}
 		if q := reexport(m, qual[i+1:]); q != "" && q != qual && depth < 3 {
-			if cm, c := p.lookupClass(q, depth+1); c != nil {
-				return cm, c
-			}
+			cm, cls = p.lookupClass(m, q, depth+1)
 		}
-	}
-	return nil, nil
+		return cls != nil
+	})
+	return cm, cls
 }
 
 // Locals maps each name assigned in f's own body (not nested defs) to the
@@ -379,7 +513,7 @@ func (p *Project) resolveCall(m *Module, f *Func, call *Node) *Func {
 			return x
 		}
 		if q, ok := m.Imports[d]; ok {
-			return p.LookupFunc(q)
+			return p.LookupFuncFrom(m, q)
 		}
 		return nil
 	}
@@ -412,8 +546,13 @@ func (p *Project) resolveCall(m *Module, f *Func, call *Node) *Func {
 			}
 		}
 	}
-	if g := p.LookupFunc(m.Qualify(d)); g != nil {
-		return g
+	// Only an imported name can be a module: log.info() on a logger,
+	// request.get() on a parameter must not search modules named log or
+	// request.
+	if ImportedHead(m, d) {
+		if g := p.LookupFuncFrom(m, m.Qualify(d)); g != nil {
+			return g
+		}
 	}
 	// self.service.handle(), svc.handle() with svc = self.make_service():
 	// the receiver's value is an instance of a project class.
@@ -450,7 +589,7 @@ func (p *Project) classOf(m *Module, name string) *Class {
 	if c := m.Classes[name]; c != nil {
 		return c
 	}
-	_, c := p.LookupClass(m.Qualify(name))
+	_, c := p.LookupClassFrom(m, m.Qualify(name))
 	return c
 }
 
@@ -466,7 +605,7 @@ func (p *Project) method(m *Module, c *Class, name string) *Func {
 				next = bc
 				break
 			}
-			if bm, bc := p.LookupClass(b); bc != nil {
+			if bm, bc := p.LookupClassFrom(m, b); bc != nil {
 				next, m = bc, bm
 				break
 			}

@@ -178,8 +178,8 @@ func (p *Project) origins(q *originQuery, m *Module, f *Func, n *Node, depth int
 		}
 	}
 	qn := m.Qualify(name)
-	if qn != name || strings.Contains(name, ".") {
-		if gm, vals := p.LookupGlobal(qn); gm != nil && gm != m {
+	if ImportedHead(m, name) {
+		if gm, vals := p.LookupGlobalFrom(m, qn); gm != nil && gm != m {
 			follow(gm, nil, vals, nil)
 		} else if strings.HasPrefix(qn, "django.conf.settings.") {
 			// Django settings live in any settings module of the project.
@@ -346,7 +346,7 @@ func (p *Project) classModule(m *Module, name string) *Module {
 	if m.Classes[name] != nil {
 		return m
 	}
-	cm, _ := p.LookupClass(m.Qualify(name))
+	cm, _ := p.LookupClassFrom(m, m.Qualify(name))
 	return cm
 }
 
@@ -392,7 +392,7 @@ func (p *Project) attrWrites(m *Module, c *Class, attr string) []attrWrite {
 				next, nm = bc, cm
 				break
 			}
-			if bm, bc := p.LookupClass(b); bc != nil {
+			if bm, bc := p.LookupClassFrom(cm, b); bc != nil {
 				next, nm = bc, bm
 				break
 			}

@@ -289,7 +289,7 @@ func (a *analysis) resolveName(m *pyast.Module, f *pyast.Func, name string) *pya
 	if f != nil && f.Class != nil && strings.HasPrefix(name, "self.") {
 		return f.Class.Methods[strings.TrimPrefix(name, "self.")]
 	}
-	return a.p.LookupFunc(m.Qualify(name))
+	return a.p.LookupFuncFrom(m, m.Qualify(name))
 }
 
 // sources lists unverified payload reads in h and in the helpers it calls

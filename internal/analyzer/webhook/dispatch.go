@@ -163,7 +163,7 @@ func (a *analysis) serviceClasses(m *pyast.Module, f *pyast.Func, n *pyast.Node)
 			if c := a.classNamed(cs.M, name); c != nil {
 				cm := cs.M
 				if cs.M.Classes[name] == nil {
-					cm, _ = a.p.LookupClass(cs.M.Qualify(name))
+					cm, _ = a.p.LookupClassFrom(cs.M, cs.M.Qualify(name))
 				}
 				out = append(out, tableEntry{c: c, cm: cm})
 			} else if g := a.resolveName(cs.M, cs.F, name); g != nil {
@@ -261,10 +261,10 @@ func (a *analysis) tableTargets(m *pyast.Module, f *pyast.Func, n *pyast.Node) [
 func (a *analysis) entriesOf(m *pyast.Module, f *pyast.Func, v *pyast.Node) []tableEntry {
 	v = pyast.Unparen(v)
 	if s, ok := m.StringValue(v); ok {
-		if g := a.p.LookupFunc(s); g != nil {
+		if g := a.p.LookupFuncFrom(m, s); g != nil {
 			return []tableEntry{{f: g}}
 		}
-		if cm, c := a.p.LookupClass(s); c != nil {
+		if cm, c := a.p.LookupClassFrom(m, s); c != nil {
 			return []tableEntry{{c: c, cm: cm}}
 		}
 		return nil
@@ -287,7 +287,7 @@ func (a *analysis) entriesOf(m *pyast.Module, f *pyast.Func, v *pyast.Node) []ta
 	if c := m.Classes[name]; c != nil {
 		return []tableEntry{{c: c, cm: m}}
 	}
-	if cm, c := a.p.LookupClass(m.Qualify(name)); c != nil {
+	if cm, c := a.p.LookupClassFrom(m, m.Qualify(name)); c != nil {
 		return []tableEntry{{c: c, cm: cm}}
 	}
 	return nil

@@ -313,7 +313,7 @@ func (a *analysis) viewFuncs(m *pyast.Module, f *pyast.Func, v *pyast.Node) []*p
 		return nil
 	}
 	if s, ok := m.StringValue(v); ok && strings.Contains(s, ".") {
-		if fn := a.p.LookupFunc(s); fn != nil {
+		if fn := a.p.LookupFuncFrom(m, s); fn != nil {
 			return []*pyast.Func{fn}
 		}
 		return nil
@@ -328,7 +328,7 @@ func (a *analysis) viewFuncs(m *pyast.Module, f *pyast.Func, v *pyast.Node) []*p
 	if c := a.classNamed(m, name); c != nil { // flask-restful add_resource(Class, "/x")
 		return classViewMethods(c)
 	}
-	if fn := a.p.LookupFunc(m.Qualify(name)); fn != nil {
+	if fn := a.p.LookupFuncFrom(m, m.Qualify(name)); fn != nil {
 		return []*pyast.Func{fn}
 	}
 	return nil
@@ -341,6 +341,6 @@ func (a *analysis) classNamed(m *pyast.Module, name string) *pyast.Class {
 	if c := m.Classes[name]; c != nil {
 		return c
 	}
-	_, c := a.p.LookupClass(m.Qualify(name))
+	_, c := a.p.LookupClassFrom(m, m.Qualify(name))
 	return c
 }

@@ -221,7 +221,7 @@ func (a *analysis) classAttr(m *pyast.Module, c *pyast.Class, attr string) (*pya
 				next = bc
 				break
 			}
-			if bm, bc := a.p.LookupClass(b); bc != nil {
+			if bm, bc := a.p.LookupClassFrom(m, b); bc != nil {
 				next, m = bc, bm
 				break
 			}
@@ -259,7 +259,7 @@ func (a *analysis) classesIn(m *pyast.Module, f *pyast.Func, list *pyast.Node) [
 				name = o.M.DottedName(e.Child("function"))
 			case e.Kind == "string":
 				if s, ok := o.M.StringValue(e); ok {
-					if cm, c := a.p.LookupClass(s); c != nil {
+					if cm, c := a.p.LookupClassFrom(o.M, s); c != nil {
 						out = append(out, classRef{cm, c})
 					}
 				}
@@ -270,7 +270,7 @@ func (a *analysis) classesIn(m *pyast.Module, f *pyast.Func, list *pyast.Node) [
 			if c := a.classNamed(o.M, name); c != nil {
 				cm := o.M
 				if o.M.Classes[name] == nil {
-					cm, _ = a.p.LookupClass(o.M.Qualify(name))
+					cm, _ = a.p.LookupClassFrom(o.M, o.M.Qualify(name))
 				}
 				out = append(out, classRef{cm, c})
 			}
@@ -412,17 +412,17 @@ func (a *analysis) requestHooks() []requestHook {
 		c := a.classNamed(m, name)
 		if c == nil {
 			// a dotted path (Django MIDDLEWARE), or a factory function
-			if g := a.p.LookupFunc(name); g != nil {
+			if g := a.p.LookupFuncFrom(m, name); g != nil {
 				addFunc(g, kind, "", true)
 				return
 			}
-			if cm, cc := a.p.LookupClass(name); cc != nil {
+			if cm, cc := a.p.LookupClassFrom(m, name); cc != nil {
 				m, c = cm, cc
 			} else {
 				return
 			}
 		} else if m.Classes[name] == nil {
-			m, _ = a.p.LookupClass(m.Qualify(name))
+			m, _ = a.p.LookupClassFrom(m, m.Qualify(name))
 		}
 		for _, meth := range []string{"__call__", "process_request", "process_view", "dispatch", "process_resource", "pre_process_request"} {
 			if g := a.p.Method(m, c, meth); g != nil {
