@@ -67,6 +67,10 @@ type Options struct {
 	// Now is the calendar clock for date judgements (advisory data age);
 	// nil means clock.Now. Tests pin it next to their fixtures.
 	Now func() time.Time
+	// TyposquatAllow and TyposquatProtect extend the typosquat check
+	// ([typosquat] allow / protect in the configuration): legitimate
+	// neighbours of protected names, and names to guard like stripe.
+	TyposquatAllow, TyposquatProtect []string
 }
 
 // Factory makes a fresh analyzer for one scan (analyzers may keep state

@@ -28,7 +28,9 @@ checks Stripe-Signature (strictly: one header, one t, 64-hex v1, any configured
 secret, not older than --tolerance, not more than --future-skew ahead), drops
 replays of events already delivered, and forwards the exact request (body
 bytes and headers, Stripe-Signature included, so the app verifies again) to
---upstream. Rejections get 400/403/405/413 with a short reason and never reach
+--upstream, with X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) set
+from what the guard saw; those headers from a client are dropped unless it
+is a --trusted-proxy, whose chain is kept and extended. Rejections get 400/403/405/413 with a short reason and never reach
 the app. A concurrent duplicate of an event being delivered gets 409 +
 Retry-After; if the dedupe store (--redis-url) is down, requests fail closed
 with 503 + Retry-After so Stripe retries later. Upstream down: 502.
@@ -39,8 +41,10 @@ given are accepted (rotation); SIGHUP re-reads them without dropping requests.
 SIGTERM/SIGINT drain in-flight requests, then exit.
 /metrics and /healthz are served on --admin-listen only (never on --listen).
 
-Meant for loopback/staging tests and as a sidecar; terminate TLS in front of
-it in production. --allow-cidr is an extra layer, never instead of the signature.
+TLS: --tls-cert and --tls-key (PEM) make the webhook listener speak HTTPS
+(TLS 1.2+); SIGHUP re-reads them too, so a renewed certificate is picked up
+without a restart. The admin listener stays plain HTTP for probes/scrapes.
+--allow-cidr is an extra layer, never instead of the signature.
 
 Flags:
 `
@@ -82,9 +86,9 @@ func runGuard(args []string, std Stdio) int {
 		fs.SetOutput(io.Discard)
 	}
 	var (
-		secrets, cidrs guardListFlag
-		tol            = guardSecondsFlag{d: webhooksig.DefaultTolerance}
-		skew           = guardSecondsFlag{d: webhooksig.DefaultFutureSkew}
+		secrets, cidrs, proxies guardListFlag
+		tol                     = guardSecondsFlag{d: webhooksig.DefaultTolerance}
+		skew                    = guardSecondsFlag{d: webhooksig.DefaultFutureSkew}
 	)
 	listen := fs.String("listen", "127.0.0.1:8787", "webhook listen address")
 	upstream := fs.String("upstream", "", "app base URL, e.g. http://127.0.0.1:8000 (request path and query are appended)")
@@ -94,6 +98,9 @@ func runGuard(args []string, std Stdio) int {
 	fs.Var(&skew, "future-skew", "how far in the future t may be (seconds or duration)")
 	maxBody := fs.Int64("max-body", guard.DefaultMaxBody, "maximum body bytes (413 above)")
 	fs.Var(&cidrs, "allow-cidr", "allowed source range, e.g. 3.18.12.63/32 (repeatable or comma-separated; default: any)")
+	fs.Var(&proxies, "trusted-proxy", "peer range whose X-Forwarded-For/Forwarded are kept and appended to (a load balancer in front of the guard; repeatable or comma-separated)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (chain included); re-read on SIGHUP")
+	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
 	redisURL := fs.String("redis-url", "", "share the dedupe store between replicas: redis://host:port/db (default: in memory)")
 	redisPrefix := fs.String("redis-prefix", "stripeguard:evt:", "Redis key prefix")
 	retention := fs.Duration("dedupe-retention", guard.DefaultRetention, "how long delivered event ids are remembered")
@@ -134,7 +141,14 @@ func runGuard(args []string, std Stdio) int {
 	}
 	prefixes, err := guard.ParseCIDRs(cidrs)
 	if err != nil {
-		return Fail(std, err)
+		return Fail(std, fmt.Errorf("--allow-cidr: %w", err))
+	}
+	trusted, err := guard.ParseCIDRs(proxies)
+	if err != nil {
+		return Fail(std, fmt.Errorf("--trusted-proxy: %w", err))
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return Fail(std, errors.New("guard: --tls-cert and --tls-key go together"))
 	}
 	src := guard.SecretSource{Flags: secrets, File: *secretFile, Env: "STRIPE_WEBHOOK_SECRET"}
 	list, err := src.Load()
@@ -153,7 +167,7 @@ func runGuard(args []string, std Stdio) int {
 		vopt.FutureSkew = time.Nanosecond // 0 means "no future timestamps", not the default
 	}
 	cfg := guard.Config{
-		Upstream: *upstream, MaxBody: *maxBody, AllowCIDRs: prefixes, Retention: *retention,
+		Upstream: *upstream, MaxBody: *maxBody, AllowCIDRs: prefixes, TrustedProxies: trusted, Retention: *retention,
 		UpstreamTimeout: *upTimeout, VerifierOptions: vopt, Logger: logger,
 	}
 	var store guard.Store
@@ -188,7 +202,7 @@ func runGuard(args []string, std Stdio) int {
 	defer signal.Stop(hup)
 	sc := guard.ServerConfig{
 		Listen: *listen, AdminListen: *admin, ReadTimeout: *readTimeout, ReadHeaderTimeout: *readHeaderTimeout,
-		ShutdownTimeout: *shutdownTimeout,
+		ShutdownTimeout: *shutdownTimeout, TLSCert: *tlsCert, TLSKey: *tlsKey,
 	}
 	if err := guard.Run(ctx, g, sc, src, hup, nil); err != nil {
 		return Fail(std, err)

@@ -46,7 +46,11 @@ func TestProbeCommand(t *testing.T) {
 		// verifying: only low/medium/info findings, below the default high
 		{"verifying, default fail-on", []string{"probe", verifying}, ExitOK, "probe/server-error", ""},
 		{"verifying with secret", []string{"probe", verifying, "--secret", probetest.Secret, "--format", "markdown"}, ExitOK, "probe/replay-accepted", ""},
-		{"verifying, fail-on medium", []string{"probe", "--secret-env", "PROBE_TEST_SECRET", "--fail-on", "medium", verifying}, ExitFindings, "probe/replay-accepted", ""},
+		// Verifying as Stripe's docs show: nothing above low (the replay
+		// answered 2xx is information), and the report says what the
+		// probe cannot observe.
+		{"verifying, fail-on medium", []string{"probe", "--secret-env", "PROBE_TEST_SECRET", "--fail-on", "medium", verifying}, ExitOK, "probe/replay-accepted", ""},
+		{"verifying, fail-on info", []string{"probe", "--secret-env", "PROBE_TEST_SECRET", "--fail-on", "info", verifying}, ExitFindings, "cannot see what the app did", ""},
 		{"verifying, fail-on low, no secret", []string{"probe", "--fail-on", "low", verifying}, ExitFindings, "probe/server-error", ""},
 		{"non-verifying", []string{"probe", open, "--format", "sarif"}, ExitFindings, "webhook/unverified-payload", ""},
 		{"non-verifying to file", []string{"probe", open, "--format", "json", "--output", jsonOut}, ExitFindings, "", ""},

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
@@ -38,7 +39,9 @@ func runScan(args []string, std Stdio) int {
 	maxSize := fs.Int64("max-file-size", 0, "skip files larger than `BYTES` with a warning (default 10 MiB)")
 	showSecrets := fs.Bool("show-secrets", false, "print full secrets in evidence (default: redacted)")
 	showPublishable := fs.Bool("show-publishable", false, "also report publishable pk_ keys (info)")
-	baselinePath := fs.String("baseline", "", "report only findings not recorded in this baseline `FILE`")
+	var baselines, extraReports guardListFlag
+	fs.Var(&baselines, "baseline", "report only findings not recorded in this baseline `FILE` (repeatable: findings in any of them are hidden)")
+	fs.Var(&extraReports, "report", "also write the report as `FORMAT=FILE` (repeatable), e.g. --report sarif=results.sarif --report html=report.html")
 	writeBaseline := fs.String("write-baseline", "", "record the current findings' fingerprints in `FILE`")
 	staged := fs.Bool("staged", false, "scan only what is staged for commit (pre-commit hook)")
 	db := fs.String("db", "", "advisory data: OSV zip, directory of records, or cache (default: the user cache)")
@@ -109,10 +112,22 @@ func runScan(args []string, std Stdio) int {
 			PythonBudget:    budgetBytes(*pyBudget),
 		},
 	}
-	if *baselinePath != "" {
-		if opt.Baseline, err = baseline.Load(*baselinePath); err != nil {
+	for _, p := range baselines {
+		b, err := baseline.Load(p)
+		if err != nil {
 			return Fail(std, err)
 		}
+		if opt.Baseline == nil {
+			opt.Baseline = b
+			continue
+		}
+		for fp := range b {
+			opt.Baseline[fp] = true
+		}
+	}
+	extra, err := parseExtraReports(extraReports)
+	if err != nil {
+		return Fail(std, err)
 	}
 	if bar := newProgress(std.Err); bar != nil {
 		opt.Progress = bar.file
@@ -135,6 +150,9 @@ func runScan(args []string, std Stdio) int {
 		return Fail(std, err)
 	}
 	r.Target = displayTarget(root)
+	if !*staged { // staged scans read the index: the working tree is another text
+		r.Source = os.DirFS(root)
+	}
 	if *writeBaseline != "" {
 		if err := baseline.Write(*writeBaseline, r.Findings); err != nil {
 			return Fail(std, err)
@@ -144,7 +162,36 @@ func runScan(args []string, std Stdio) int {
 	if err := writeReport(f, r, out, *output); err != nil {
 		return Fail(std, err)
 	}
+	for _, x := range extra {
+		if err := writeReport(x.format, r, nil, x.path); err != nil {
+			return Fail(std, err)
+		}
+	}
 	return exitFor(r, threshold)
+}
+
+type extraReport struct {
+	format report.Format
+	path   string
+}
+
+// parseExtraReports reads --report FORMAT=FILE values: one scan, several
+// files (CI wants SARIF for code scanning, Markdown for the job summary
+// and a human report from the same run).
+func parseExtraReports(values []string) ([]extraReport, error) {
+	var out []extraReport
+	for _, v := range values {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || name == "" || path == "" {
+			return nil, fmt.Errorf("--report %q: want FORMAT=FILE, e.g. sarif=results.sarif", v)
+		}
+		f, err := report.Lookup(name, report.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("--report: %v", err)
+		}
+		out = append(out, extraReport{format: f, path: path})
+	}
+	return out, nil
 }
 
 // budgetBytes converts --python-budget (MiB; negative = unlimited).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -35,6 +36,8 @@ type Config struct {
 	MaxFileSize int64 `toml:"max_file_size"`
 	// ShowPublishable reports pk_ keys as info.
 	ShowPublishable bool `toml:"show_publishable"`
+	// Typosquat extends the typosquat check.
+	Typosquat Typosquat `toml:"typosquat"`
 
 	// Path is where the configuration was read from ("" = none).
 	Path string `toml:"-"`
@@ -42,6 +45,20 @@ type Config struct {
 	Overrides map[string]finding.Severity `toml:"-"`
 	Disabled  map[string]bool             `toml:"-"`
 	FailOnSev finding.Severity            `toml:"-"`
+}
+
+// validName is PEP 508's project name rule.
+var validName = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
+
+// Typosquat is the [typosquat] table.
+type Typosquat struct {
+	// Allow lists legitimate packages whose names look like a protected
+	// one (never reported as typosquats).
+	Allow []string `toml:"allow"`
+	// Protect lists names to guard like stripe: every typo class and
+	// added word (a company's internal packages, whose public look-alikes
+	// are dependency-confusion squats).
+	Protect []string `toml:"protect"`
 }
 
 // Load reads path, or FileName at root when path is "". A missing default
@@ -66,7 +83,7 @@ func Load(root, path string) (*Config, error) {
 				keys = append(keys, k.String())
 			}
 			sort.Strings(keys)
-			return nil, fmt.Errorf("%s: unknown key %s (known: exclude, disable, severity, fail_on, include_vendored, max_file_size, show_publishable)", path, strings.Join(keys, ", "))
+			return nil, fmt.Errorf("%s: unknown key %s (known: exclude, disable, severity, fail_on, include_vendored, max_file_size, show_publishable, typosquat.allow, typosquat.protect)", path, strings.Join(keys, ", "))
 		}
 	case errors.Is(err, os.ErrNotExist) && !explicit:
 	default:
@@ -104,6 +121,13 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s: fail_on: %v", where, err)
 		}
 		c.FailOnSev = sev
+	}
+	for _, list := range [][]string{c.Typosquat.Allow, c.Typosquat.Protect} {
+		for _, n := range list {
+			if !validName.MatchString(n) {
+				return fmt.Errorf("%s: typosquat: %q is not a Python package name", where, n)
+			}
+		}
 	}
 	if c.MaxFileSize < 0 {
 		return fmt.Errorf("%s: max_file_size must be positive", where)

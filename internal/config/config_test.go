@@ -76,3 +76,26 @@ func TestMissingFiles(t *testing.T) {
 		t.Error("missing explicit --config must be an error")
 	}
 }
+
+func TestTyposquatTable(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, FileName)
+	if err := os.WriteFile(p, []byte("[typosquat]\nallow = [\"stripe-python\"]\nprotect = [\"acme_billing\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Typosquat.Allow) != 1 || c.Typosquat.Protect[0] != "acme_billing" {
+		t.Errorf("%+v", c.Typosquat)
+	}
+	for _, bad := range []string{"[typosquat]\nallow = [\"not a name\"]\n", "[typosquat]\nignore = [\"x\"]\n"} {
+		if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(dir, ""); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}

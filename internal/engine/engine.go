@@ -73,6 +73,8 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	// Staged content may differ from the working tree: the Python
 	// analyzers cannot re-read it from disk in their cross-file pass.
 	opt.Analyzer.KeepPythonSource = opt.Analyzer.KeepPythonSource || opt.Staged
+	opt.Analyzer.TyposquatAllow = append(opt.Analyzer.TyposquatAllow, opt.Config.Typosquat.Allow...)
+	opt.Analyzer.TyposquatProtect = append(opt.Analyzer.TyposquatProtect, opt.Config.Typosquat.Protect...)
 	ans, names, err := build(opt)
 	if err != nil {
 		return nil, err
@@ -296,6 +298,13 @@ func isContainerName(name string) bool {
 func (d *dispatcher) file(f *source.File) {
 	if d.ctx.Err() != nil {
 		return
+	}
+	if text, ok := source.DecodeUTF16or32(f.Data); ok {
+		// UTF-16/32 text (PowerShell's default for `>`) holds NUL bytes
+		// but is text: analyzers read it as UTF-8, lines unchanged.
+		g := *f
+		g.Data = text
+		f = &g
 	}
 	binary := IsBinary(f.Data)
 	if d.expand != nil && (binary || isContainerName(f.Base())) {

@@ -171,7 +171,10 @@ type Package struct {
 	Ecosystem string `json:"ecosystem,omitempty"`
 	// Source says where the version came from: "installed", "lockfile",
 	// "manifest-range", ...
-	Source        string     `json:"source,omitempty"`
+	Source string `json:"source,omitempty"`
+	// URL is the direct reference (URL, VCS URL or local path, credentials
+	// redacted) when the package is not installed from an index.
+	URL           string     `json:"url,omitempty"`
 	Advisories    []Advisory `json:"advisories,omitempty"`
 	FixedVersions []string   `json:"fixed_versions,omitempty"`
 	// FixedIn is the smallest version that fixes every advisory, if any.

@@ -30,7 +30,7 @@ func ParseSeconds(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// ParseCIDRs reads --allow-cidr values: repeatable, comma-separated, a bare
+// ParseCIDRs reads address ranges (--allow-cidr, --trusted-proxy): repeatable, comma-separated, a bare
 // address means a single host.
 func ParseCIDRs(values []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
@@ -43,14 +43,14 @@ func ParseCIDRs(values []string) ([]netip.Prefix, error) {
 			if !strings.Contains(s, "/") {
 				a, err := netip.ParseAddr(s)
 				if err != nil {
-					return nil, fmt.Errorf("--allow-cidr %q: %w", s, err)
+					return nil, fmt.Errorf("%q: %w", s, err)
 				}
 				out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 				continue
 			}
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
-				return nil, fmt.Errorf("--allow-cidr %q: %w", s, err)
+				return nil, fmt.Errorf("%q: %w", s, err)
 			}
 			out = append(out, p.Masked())
 		}

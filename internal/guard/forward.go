@@ -102,12 +102,12 @@ func (l *leanClient) Close() {
 // before reuse (alive), and any failure after writing is an error (502, the
 // claim is released, Stripe retries) rather than a resend that could
 // deliver an event twice.
-func (l *leanClient) roundTrip(r *http.Request, uri, host string, body []byte) (*http.Response, error) {
+func (l *leanClient) roundTrip(r *http.Request, uri, host string, fwd *forwarded, body []byte) (*http.Response, error) {
 	c, err := l.get()
 	if err != nil {
 		return nil, err
 	}
-	writeRequest(c.bw, r, uri, host, body)
+	writeRequest(c.bw, r, uri, host, fwd, body)
 	err = c.bw.Flush()
 	var resp *http.Response
 	for err == nil {
@@ -125,7 +125,7 @@ func (l *leanClient) roundTrip(r *http.Request, uri, host string, body []byte) (
 	return resp, nil
 }
 
-func writeRequest(w *bufio.Writer, r *http.Request, uri, host string, body []byte) {
+func writeRequest(w *bufio.Writer, r *http.Request, uri, host string, fwd *forwarded, body []byte) {
 	w.WriteString(r.Method)
 	w.WriteByte(' ')
 	w.WriteString(uri)
@@ -134,21 +134,34 @@ func writeRequest(w *bufio.Writer, r *http.Request, uri, host string, body []byt
 	w.WriteString("\r\n")
 	conn := r.Header["Connection"]
 	for k, vv := range r.Header {
-		if k == "Host" || k == "Content-Length" || k == "Expect" || isHop(k) || listed(conn, k) || !validHeaderKey(k) {
+		if k == "Host" || k == "Content-Length" || k == "Expect" || isHop(k) || listed(conn, k) || !validHeaderKey(k) || forwardingHeaders[k] {
 			continue
 		}
 		for _, v := range vv {
-			w.WriteString(k)
-			w.WriteString(": ")
-			writeHeaderValue(w, v)
-			w.WriteString("\r\n")
+			writeHeader(w, k, v)
 		}
+	}
+	writeHeader(w, "X-Forwarded-For", fwd.xff)
+	writeHeader(w, "X-Forwarded-Proto", fwd.proto)
+	if fwd.host != "" {
+		writeHeader(w, "X-Forwarded-Host", fwd.host)
+	}
+	writeHeader(w, "Forwarded", fwd.fwd)
+	if fwd.realIP != "" {
+		writeHeader(w, "X-Real-Ip", fwd.realIP)
 	}
 	w.WriteString("Content-Length: ")
 	var nb [20]byte
 	w.Write(strconv.AppendInt(nb[:0], int64(len(body)), 10))
 	w.WriteString("\r\n\r\n")
 	w.Write(body)
+}
+
+func writeHeader(w *bufio.Writer, k, v string) {
+	w.WriteString(k)
+	w.WriteString(": ")
+	writeHeaderValue(w, v)
+	w.WriteString("\r\n")
 }
 
 // The Go server already refused CR/LF in incoming headers; stay defensive.

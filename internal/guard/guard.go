@@ -2,7 +2,9 @@
 // Stripe webhook endpoint. It verifies Stripe-Signature (internal/webhooksig)
 // before anything reaches the app, answers replays of delivered events
 // itself, and forwards verified requests unchanged (exact body bytes,
-// original headers including Stripe-Signature, so the app verifies again).
+// original headers including Stripe-Signature, so the app verifies again),
+// adding X-Forwarded-For/-Proto/-Host and Forwarded (forwarded.go). It can
+// terminate TLS itself (tls.go).
 //
 // Status codes, from the client's (Stripe's) point of view:
 //
@@ -55,6 +57,10 @@ type Config struct {
 	// forwarding header is trusted). An extra layer, never a replacement for
 	// the signature.
 	AllowCIDRs []netip.Prefix
+	// TrustedProxies are the peers (a load balancer in front of the guard)
+	// whose X-Forwarded-For/Forwarded chain is kept and appended to; from
+	// any other peer those headers are replaced (see forwarded.go).
+	TrustedProxies []netip.Prefix
 	// Store is the dedupe store; default an in-memory one.
 	Store Store
 	// Retention is how long a delivered event id is remembered.
@@ -131,6 +137,7 @@ func New(cfg Config, secrets []string) (*Guard, error) {
 		v := g.verifier.Load()
 		g.cfg.Store = NewMemoryStore(0, v.Tolerance()+v.FutureSkew()+time.Minute)
 	}
+	g.m.watchStore(g.cfg.Store.Ping, g.cfg.StoreTimeout)
 	return g, nil
 }
 
@@ -431,14 +438,16 @@ func (g *Guard) forward(r *http.Request, body []byte) (*http.Response, error) {
 	if host == "" {
 		host = g.upstream.Host
 	}
+	fwd := g.forwardedFor(r)
 	if g.lean != nil {
-		return g.lean.roundTrip(r, g.target(r).RequestURI(), host, body)
+		return g.lean.roundTrip(r, g.target(r).RequestURI(), host, &fwd, body)
 	}
 	// http.Transport may still read the request body after RoundTrip
 	// returns (an early answer); never hand it the pooled buffer.
 	body = bytes.Clone(body)
-	h := make(http.Header, len(r.Header))
+	h := make(http.Header, len(r.Header)+4)
 	copyHeader(h, r.Header)
+	fwd.set(h)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), g.cfg.UpstreamTimeout)
 	out := (&http.Request{
 		Method:        r.Method,

@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +34,8 @@ type Metrics struct {
 	duration      *prometheus.HistogramVec
 	upstreamDur   prometheus.Histogram
 	secretsGauge  prometheus.Gauge
+	tlsNotAfter   prometheus.Gauge
+	tlsReloads    *prometheus.CounterVec
 	reqByOutcome  map[string]prometheus.Counter
 	durByOutcome  map[string]prometheus.Observer
 	rejByReason   map[string]prometheus.Counter
@@ -64,8 +68,13 @@ func NewMetrics() *Metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}),
 		secretsGauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "stripeguard_guard_secrets",
 			Help: "Number of webhook secrets currently accepted."}),
+		tlsNotAfter: prometheus.NewGauge(prometheus.GaugeOpts{Name: "stripeguard_guard_tls_cert_not_after_seconds",
+			Help: "Expiry (Unix time) of the TLS certificate in use; 0 when the guard does not terminate TLS."}),
+		tlsReloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stripeguard_guard_tls_reloads_total",
+			Help: "TLS certificate reloads (SIGHUP) by result."}, []string{"result"}),
 	}
 	r.MustRegister(m.requests, m.rejected, m.duplicates, m.upstreamErrs, m.storeErrs, m.reloads, m.duration, m.upstreamDur, m.secretsGauge,
+		m.tlsNotAfter, m.tlsReloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Pre-create every series so dashboards see zeros and the hot path does
 	// no label lookups.
@@ -83,7 +92,27 @@ func NewMetrics() *Metrics {
 	m.upErrStatus = m.upstreamErrs.WithLabelValues("status")
 	m.reloads.WithLabelValues("ok")
 	m.reloads.WithLabelValues("error")
+	m.tlsReloads.WithLabelValues("ok")
+	m.tlsReloads.WithLabelValues("error")
 	return m
+}
+
+// watchStore exports stripeguard_guard_store_up, asked of the store at
+// each scrape (like an exporter's `up`), so "store down" is visible and
+// alertable even when no delivery is failing because none is arriving.
+func (m *Metrics) watchStore(ping func(context.Context) error, timeout time.Duration) {
+	up := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "stripeguard_guard_store_up",
+		Help: "1 when the dedupe store answers a ping at scrape time, 0 when it does not."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if ping(ctx) != nil {
+				return 0
+			}
+			return 1
+		})
+	// Metrics shared by several guards (tests) keep the first store's.
+	_ = m.Registry.Register(up)
 }
 
 // Guard-level rejection reasons, in addition to webhooksig's.

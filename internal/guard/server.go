@@ -3,6 +3,7 @@ package guard
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -76,6 +77,10 @@ type ServerConfig struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
+	// TLSCert and TLSKey (PEM files) make the webhook listener terminate
+	// TLS; SIGHUP re-reads them. The admin listener stays plain HTTP
+	// (probes and scrapes from inside the pod or cluster).
+	TLSCert, TLSKey string
 }
 
 func (c *ServerConfig) defaults(upstreamTimeout time.Duration) {
@@ -100,6 +105,17 @@ func (c *ServerConfig) defaults(upstreamTimeout time.Duration) {
 // listeners close at once, in-flight requests are drained (up to
 // ShutdownTimeout). ready, if not nil, gets the bound addresses.
 func Serve(ctx context.Context, g *Guard, sc ServerConfig, ready func(listen, admin net.Addr)) error {
+	var certs *certReloader
+	if sc.TLSCert != "" || sc.TLSKey != "" {
+		var err error
+		if certs, err = newCertReloader(sc.TLSCert, sc.TLSKey, g.m); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, g, sc, certs, ready)
+}
+
+func serve(ctx context.Context, g *Guard, sc ServerConfig, certs *certReloader, ready func(listen, admin net.Addr)) error {
 	sc.defaults(g.cfg.UpstreamTimeout)
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
@@ -112,6 +128,15 @@ func Serve(ctx context.Context, g *Guard, sc ServerConfig, ready func(listen, ad
 		WriteTimeout:      sc.WriteTimeout,
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+	}
+	tlsInfo := "off"
+	if certs != nil {
+		srv.TLSConfig = certs.config()
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		tlsInfo = fmt.Sprintf("on (%s, expires %s)", certs.leaf().Subject.CommonName, certs.leaf().NotAfter.UTC().Format(time.RFC3339))
+		if d := certs.expiresIn(time.Now()); d < 14*24*time.Hour {
+			g.log.Warn("TLS certificate expires soon", "in", d.Round(time.Hour).String())
+		}
 	}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
@@ -128,7 +153,7 @@ func Serve(ctx context.Context, g *Guard, sc ServerConfig, ready func(listen, ad
 		go func() { errc <- asrv.Serve(aln) }()
 	}
 	go func() { errc <- srv.Serve(ln) }()
-	g.log.Info("guard listening", "listen", ln.Addr().String(), "admin", fmt.Sprint(adminAddr), "upstream", g.upstream.Redacted(),
+	g.log.Info("guard listening", "listen", ln.Addr().String(), "tls", tlsInfo, "admin", fmt.Sprint(adminAddr), "upstream", g.upstream.Redacted(),
 		"secrets", g.Verifier().Secrets(), "tolerance", g.Verifier().Tolerance().String(), "future_skew", g.Verifier().FutureSkew().String())
 	if ready != nil {
 		ready(ln.Addr(), adminAddr)
@@ -158,7 +183,17 @@ func Serve(ctx context.Context, g *Guard, sc ServerConfig, ready func(listen, ad
 // receives (SIGHUP in the CLI). A reload builds a new verifier and swaps it
 // atomically: no request is dropped, requests in progress finish with the
 // old one. A bad reload (say, an empty file) keeps the current secrets.
+//
+// With TLS, the same signal re-reads the certificate and key: handshakes
+// after it use the new pair; a pair that does not load keeps the old one.
 func Run(ctx context.Context, g *Guard, sc ServerConfig, src SecretSource, reload <-chan os.Signal, ready func(listen, admin net.Addr)) error {
+	var certs *certReloader
+	if sc.TLSCert != "" || sc.TLSKey != "" {
+		var err error
+		if certs, err = newCertReloader(sc.TLSCert, sc.TLSKey, g.m); err != nil {
+			return err
+		}
+	}
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -168,10 +203,18 @@ func Run(ctx context.Context, g *Guard, sc ServerConfig, src SecretSource, reloa
 				return
 			case <-reload:
 				g.Reload(src)
+				if certs != nil {
+					if err := certs.reload(); err != nil {
+						g.log.Error("TLS reload failed, keeping the current certificate", "err", err)
+					} else {
+						g.log.Info("TLS certificate reloaded", "subject", certs.leaf().Subject.CommonName,
+							"expires", certs.leaf().NotAfter.UTC().Format(time.RFC3339))
+					}
+				}
 			}
 		}
 	}()
-	return Serve(ctx, g, sc, ready)
+	return serve(ctx, g, sc, certs, ready)
 }
 
 // Reload re-reads src and swaps the verifier; it logs the redacted secrets.

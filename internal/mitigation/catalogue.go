@@ -7,9 +7,5 @@ import "github.com/stripeguard/stripeguard/internal/finding"
 func init() {
 	Register(
 		&Mitigation{ID: "keys.rotated-after-exposure", Threat: finding.KeyExposure, Title: "Keys that ever reached git history were rotated", CheckedBy: []string{"history"}},
-		&Mitigation{ID: "supply.hash-pinned", Threat: finding.MaliciousPackage, Title: "Dependencies are installed with hash checking (--require-hashes, hashes in the lock file)", CheckedBy: []string{"supplychain"}},
-		&Mitigation{ID: "supply.single-index", Threat: finding.MaliciousPackage, Title: "Packages come from one trusted index (no --extra-index-url dependency confusion)", CheckedBy: []string{"supplychain"}},
-		&Mitigation{ID: "supply.no-typosquats", Threat: finding.MaliciousPackage, Title: "No typosquats of stripe or its dependencies, no known-malicious packages", CheckedBy: []string{"supplychain"}},
-		&Mitigation{ID: "supply.record-intact", Threat: finding.MaliciousPackage, Title: "Installed files match their RECORD hashes", CheckedBy: []string{"supplychain"}},
 	)
 }

@@ -548,3 +548,39 @@ func BenchmarkAdmits(b *testing.B) {
 		db.Admits(specs[j].name, parsed[j])
 	}
 }
+
+func TestShared(t *testing.T) {
+	p := filepath.Join("testdata", "records")
+	a, err := Shared(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Shared(p)
+	if a != b {
+		t.Error("Shared loads the same data twice")
+	}
+	if _, err := Shared(filepath.Join("testdata", "absent")); err == nil {
+		t.Error("missing path")
+	}
+	if len(a.WarningList()) != len(a.Warnings) {
+		t.Error("WarningList")
+	}
+}
+
+func TestMalicious(t *testing.T) {
+	db := &DB{}
+	db.AddRecord(&Record{ID: "MAL-2024-1", Affected: []Affected{{Package: Package{Ecosystem: "PyPI", Name: "evil"}, Ranges: []Range{{Type: "ECOSYSTEM", Events: []Event{{Introduced: "0"}}}}}}})
+	db.AddRecord(&Record{ID: "GHSA-aaaa-bbbb-cccc", Aliases: []string{"MAL-2024-2"}, Affected: []Affected{{Package: Package{Ecosystem: "PyPI", Name: "evil2"}, Versions: []string{"1.0"}}}})
+	db.AddRecord(&Record{ID: "PYSEC-2024-3", Affected: []Affected{{Package: Package{Ecosystem: "PyPI", Name: "evil"}, Versions: []string{"1.0"}}}})
+	m := db.Check("evil", "1.0")
+	if len(m.Vulns) != 2 || len(m.WithoutMalicious().Vulns) != 1 || m.WithoutMalicious().Vulns[0].ID != "PYSEC-2024-3" {
+		t.Errorf("%+v", m)
+	}
+	m = db.Check("evil2", "1.0")
+	if len(m.Vulns) != 1 || !m.Vulns[0].IsMalicious() || m.Vulns[0].MaliciousID() != "MAL-2024-2" {
+		t.Errorf("alias: %+v", m)
+	}
+	if (Vuln{ID: "PYSEC-1"}).IsMalicious() || (Vuln{ID: "PYSEC-1"}).MaliciousID() != "" {
+		t.Error("PYSEC is not malicious")
+	}
+}

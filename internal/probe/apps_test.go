@@ -44,8 +44,11 @@ const (
 
 // TestApps probes real Flask and FastAPI apps built on stripe-python 5.0.0.
 // stripe-python raises TypeError on a non-ASCII v1 (so every app that calls
-// it answers 500), accepts future timestamps and does not dedupe, which is
-// why the verifying apps show server-error, future and replay findings.
+// it as the docs show answers 500: a low finding), accepts future
+// timestamps (info), and the replay answered 2xx is info (the probe cannot
+// see whether the app processed it twice), so a handler written as
+// Stripe's docs show gets nothing above low. Each cause is one finding
+// listing its deliveries.
 func TestApps(t *testing.T) {
 	py := testutil.NeedPython(t, "stripe", "flask", "fastapi", "uvicorn")
 	tests := []struct {
@@ -56,26 +59,53 @@ func TestApps(t *testing.T) {
 		signedInPlace []string
 		// a warning that the valid control was rejected (with --secret)
 		inconclusive bool
+		// highest severity allowed with --secret (0: no bound)
+		max finding.Severity
+		// deliveries listed in one finding, by rule, without and with --secret
+		plainCount, signedCount map[string]int
 	}{
 		{"flask", "verifying", []string{serverErr}, []string{future, serverErr, replayed},
-			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret}, false},
+			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret}, false, finding.Low,
+			map[string]int{serverErr: 1}, map[string]int{serverErr: 1, replayed: 1, future: 1}},
 		{"fastapi", "verifying", []string{serverErr}, []string{future, serverErr, replayed},
-			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret}, false},
-		{"flask", "non-verifying", []string{unverified}, []string{unverified}, nil, false},
-		{"fastapi", "non-verifying", []string{unverified}, []string{unverified}, nil, false},
-		{"flask", "fail-open", []string{unverified}, []string{unverified}, nil, false},
+			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret}, false, finding.Low, nil, nil},
+		// Dedupes by event id and answers 2xx to the duplicate: the probe
+		// cannot tell it from a verifying app that does not (info).
+		{"flask", "dedupe", []string{serverErr}, []string{future, serverErr, replayed},
+			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret}, false, finding.Low, nil, nil},
+		// Answers 409 to the duplicate: that shows it remembers events.
+		{"flask", "dedupe-conflict", []string{serverErr}, []string{future, serverErr},
+			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret, MitigationIdempotent}, false, finding.Low, nil, nil},
+		// The fix the probe suggests (catch every verification error):
+		// information only.
+		{"flask", "catch-all", nil, []string{future, replayed},
+			[]string{webhook.MitigationVerified, webhook.MitigationReplayWindow, webhook.MitigationSecret, webhook.MitigationFailsClosed}, false, finding.Info, nil, nil},
+		// Stripe's sample-server shape: without a secret it accepts every
+		// forgery, one critical finding listing them; with one, every
+		// rejection is a 500 from the returned exception, one low finding
+		// listing them.
+		{"flask", "sample-no-secret", []string{unverified}, []string{unverified}, nil, false, 0,
+			map[string]int{unverified: 5}, map[string]int{unverified: 6}},
+		// (Without --secret every answer is a 500: inconclusive, and no
+		// mitigation is shown in place by 5xx rejections.)
+		{"flask", "sample-with-secret", []string{serverErr}, []string{future, serverErr, replayed},
+			nil, false, finding.Low,
+			map[string]int{serverErr: 6}, map[string]int{serverErr: 10, replayed: 1, future: 1}},
+		{"flask", "non-verifying", []string{unverified}, []string{unverified}, nil, false, 0, map[string]int{unverified: 5}, map[string]int{unverified: 6}},
+		{"fastapi", "non-verifying", []string{unverified}, []string{unverified}, nil, false, 0, nil, nil},
+		{"flask", "fail-open", []string{unverified}, []string{unverified}, nil, false, 0, nil, nil},
 		{"flask", "header-optional", []string{serverErr, unverified}, []string{serverErr, unverified},
-			[]string{webhook.MitigationSecret, webhook.MitigationReplayWindow}, false},
-		{"flask", "swallowing", []string{serverErr, unverified}, []string{serverErr, unverified}, nil, false},
+			[]string{webhook.MitigationSecret, webhook.MitigationReplayWindow}, false, 0, nil, nil},
+		{"flask", "swallowing", []string{serverErr, unverified}, []string{serverErr, unverified}, nil, false, 0, nil, nil},
 		{"flask", "no-tolerance", []string{serverErr}, []string{future, serverErr, replayed, noWindow},
-			[]string{webhook.MitigationVerified, webhook.MitigationSecret}, false},
+			[]string{webhook.MitigationVerified, webhook.MitigationSecret}, false, 0, nil, map[string]int{noWindow: 2}},
 		{"flask", "tolerance-none", []string{serverErr}, []string{future, serverErr, replayed, noWindow},
-			[]string{webhook.MitigationVerified, webhook.MitigationSecret}, false},
-		{"flask", "empty-secret", []string{emptySec, serverErr}, []string{emptySec, serverErr}, nil, true},
+			[]string{webhook.MitigationVerified, webhook.MitigationSecret}, false, 0, nil, nil},
+		{"flask", "empty-secret", []string{emptySec, serverErr}, []string{emptySec, serverErr}, nil, true, 0, nil, nil},
 		// 500 for everything: inconclusive, but the 5xx are reported
-		{"flask", "secret-none", []string{serverErr}, []string{serverErr}, nil, true},
+		{"flask", "secret-none", []string{serverErr}, []string{serverErr}, nil, true, 0, map[string]int{serverErr: 3}, map[string]int{serverErr: 8}},
 		// valid deliveries fail too: the control is rejected
-		{"flask", "body-not-raw", []string{serverErr}, []string{serverErr}, nil, true},
+		{"flask", "body-not-raw", []string{serverErr}, []string{serverErr}, nil, true, 0, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.framework+"/"+tt.app, func(t *testing.T) {
@@ -107,19 +137,58 @@ func TestApps(t *testing.T) {
 			if gotWarn != tt.inconclusive {
 				t.Errorf("inconclusive warning = %v, want %v: %+v", gotWarn, tt.inconclusive, signed.Warnings)
 			}
-			if len(plain.Warnings) != 0 {
+			if len(plain.Warnings) != 0 && tt.app != "sample-with-secret" {
 				t.Errorf("without --secret: unexpected warnings %+v", plain.Warnings)
 			}
 			for _, r := range []*Result{plain, signed} {
 				checkFindings(t, r, url)
 			}
+			if tt.max != 0 {
+				for _, f := range signed.Findings {
+					if f.Severity > tt.max {
+						t.Errorf("with --secret: %s at %s, above %s", f.RuleID, f.Severity, tt.max)
+					}
+				}
+			}
+			checkCounts(t, "without --secret", plain, tt.plainCount)
+			checkCounts(t, "with --secret", signed, tt.signedCount)
+			for _, r := range []*Result{plain, signed} {
+				if !slices.Contains(r.Notes, ObservableNote) {
+					t.Errorf("the report does not say what the probe can observe: %q", r.Notes)
+				}
+			}
 		})
 	}
 }
 
-// checkFindings checks the fields every probe finding must have.
+// checkCounts: the finding of each rule lists that many deliveries.
+func checkCounts(t *testing.T, what string, r *Result, want map[string]int) {
+	t.Helper()
+	for rule, n := range want {
+		var f *finding.Finding
+		for _, x := range r.Findings {
+			if x.RuleID == rule {
+				f = x
+			}
+		}
+		if f == nil {
+			t.Errorf("%s: no %s finding", what, rule)
+			continue
+		}
+		got := strings.Count(f.Message, ": HTTP ")
+		if got != n {
+			t.Errorf("%s: %s lists %d deliveries, want %d: %s", what, rule, got, n, f.Message)
+		}
+	}
+}
+
+// checkFindings checks the fields every probe finding must have, and that
+// each cause (rule) is one finding.
 func checkFindings(t *testing.T, r *Result, url string) {
 	t.Helper()
+	if len(r.Findings) != len(r.RuleIDs()) {
+		t.Errorf("%d findings for %d causes: one cause, one finding", len(r.Findings), len(r.RuleIDs()))
+	}
 	seen := map[string]bool{}
 	for _, f := range r.Findings {
 		if f.URL != url || f.File != "" || f.Context == "" || f.Key != f.Context || f.Fingerprint == "" {

@@ -248,7 +248,18 @@ func interpret(res *Result, target string, opt Options) {
 		res.Notes = append(res.Notes, "probe partly inconclusive: the valid control was rejected (wrong --secret or broken endpoint)")
 	}
 
+	// One cause, one finding: the deliveries that show it are listed in
+	// it (five forged deliveries accepted is one missing verification,
+	// ten 5xx answers one unhandled exception).
 	var implied []string
+	causes := map[string][]*CaseResult{}
+	var order []*rules.Rule
+	add := func(r *rules.Rule, cr *CaseResult) {
+		if causes[r.ID] == nil {
+			order = append(order, r)
+		}
+		causes[r.ID] = append(causes[r.ID], cr)
+	}
 	for _, cr := range ran {
 		tc := cr.Case
 		switch {
@@ -257,12 +268,13 @@ func interpret(res *Result, target string, opt Options) {
 				implied = append(implied, tc.Name)
 				continue
 			}
-			res.Findings = append(res.Findings, newFinding(tc.Rule.New(), target, cr,
-				fmt.Sprintf("The endpoint accepted the %s delivery (%s) with %s", tc.Name, tc.Title, cr.StatusLine)))
+			add(tc.Rule, cr)
 		case cr.Status >= 500 && tc.Role != Control:
-			res.Findings = append(res.Findings, newFinding(ServerError.New(), target, cr,
-				fmt.Sprintf("The endpoint answered the %s delivery (%s) with %s", tc.Name, tc.Title, cr.StatusLine)))
+			add(ServerError, cr)
 		}
+	}
+	for _, r := range order {
+		res.Findings = append(res.Findings, causeFinding(r, target, causes[r.ID]))
 	}
 	if len(implied) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("the endpoint accepts forged deliveries (%s); accepted weaker cases (%s) are implied and not reported separately",
@@ -271,6 +283,7 @@ func interpret(res *Result, target string, opt Options) {
 	if !withSecret {
 		res.Notes = append(res.Notes, "probe ran without --secret: the valid control, replay, tampered-body, v0-downgrade, stale and future cases were skipped")
 	}
+	res.Notes = append(res.Notes, ObservableNote)
 
 	// Nothing is shown to be in place by an endpoint that rejects
 	// everything, including the valid control.
@@ -325,6 +338,56 @@ func interpret(res *Result, target string, opt Options) {
 	if n > 0 && all4xx {
 		obs(webhook.MitigationFailsClosed, fmt.Sprintf("answered 4xx to all %d deliveries that must fail verification%s", n, suffix))
 	}
+	// A byte-identical replay of the accepted control can only be told
+	// apart by remembering it: rejecting it shows the app keeps processed
+	// event ids. (Accepting it shows nothing either way.)
+	if rp := byName["replay"]; rp != nil && controlOK && rejected4xx(rp) && !forgeable {
+		obs(MitigationIdempotent, fmt.Sprintf("answered %s to a byte-identical replay of the accepted control delivery, so it remembers processed events (Stripe retries non-2xx answers: answering 2xx to a duplicate without processing it again avoids redeliveries)", rp.StatusLine))
+	}
+}
+
+// ObservableNote says in every probe report what a live probe can and
+// cannot observe.
+const ObservableNote = "what the probe observes: only the HTTP status (and the first bytes of the body) of each delivery. It cannot see what the app did with an accepted delivery: whether it acted on a forged event, or processed the replayed one a second time (answering 2xx to a duplicate is what Stripe asks for when the app de-duplicates by event id). Static analysis (stripeguard scan) and the app's own logs answer those"
+
+// causeFinding is the one finding of a cause, listing the deliveries that
+// show it with their answers.
+func causeFinding(r *rules.Rule, target string, crs []*CaseResult) *finding.Finding {
+	f := r.New()
+	f.URL = target
+	_, f.Key, _ = strings.Cut(r.ID, "/")
+	f.Context = f.Key
+	var list []string
+	for _, cr := range crs {
+		list = append(list, fmt.Sprintf("%s (%s): %s", cr.Case.Name, cr.Case.Title, cr.StatusLine))
+	}
+	n := len(crs)
+	deliveries := fmt.Sprintf("%d deliveries", n)
+	if n == 1 {
+		deliveries = "1 delivery"
+	}
+	switch r {
+	case ServerError:
+		f.Message = fmt.Sprintf("The endpoint answered %s with a server error (%s): %s", deliveries, f.Context, strings.Join(list, "; "))
+	case FutureTimestamp:
+		f.Message = fmt.Sprintf("The endpoint accepted a correctly signed delivery dated a day in the future (%s): %s. No Stripe SDK bounds future timestamps; this matters only if the signing secret leaked", f.Context, strings.Join(list, "; "))
+	case ReplayAccepted:
+		f.Message = fmt.Sprintf("The endpoint answered 2xx to a byte-identical replay of the valid delivery (%s): %s. The probe cannot see whether the app processed the event again; if it records processed event ids and skips duplicates, this 2xx is what Stripe asks for", f.Context, strings.Join(list, "; "))
+	default:
+		f.Message = fmt.Sprintf("The endpoint accepted %s it must reject (%s): %s", deliveries, f.Context, strings.Join(list, "; "))
+	}
+	f.Evidence = crs[0].StatusLine
+	if crs[0].Snippet != "" {
+		f.Evidence += " " + crs[0].Snippet
+	}
+	if n > 1 {
+		f.Evidence = fmt.Sprintf("%s (%s; %d deliveries)", f.Evidence, crs[0].Case.Name, n)
+	}
+	if !utf8.ValidString(f.Evidence) {
+		f.Evidence = strings.ToValidUTF8(f.Evidence, "\uFFFD")
+	}
+	f.SetFingerprint(0)
+	return f
 }
 
 // rejected4xx: the case ran and was answered with a 4xx that is not 404/405
@@ -332,20 +395,4 @@ func interpret(res *Result, target string, opt Options) {
 func rejected4xx(cr *CaseResult) bool {
 	return !cr.Skipped && cr.Status >= 400 && cr.Status < 500 &&
 		cr.Status != http.StatusNotFound && cr.Status != http.StatusMethodNotAllowed
-}
-
-func newFinding(f *finding.Finding, target string, cr *CaseResult, msg string) *finding.Finding {
-	f.URL = target
-	f.Context = cr.Case.Name
-	f.Key = cr.Case.Name
-	f.Message = msg
-	f.Evidence = cr.StatusLine
-	if cr.Snippet != "" {
-		f.Evidence += " " + cr.Snippet
-	}
-	if !utf8.ValidString(f.Evidence) {
-		f.Evidence = strings.ToValidUTF8(f.Evidence, "\uFFFD")
-	}
-	f.SetFingerprint(0)
-	return f
 }

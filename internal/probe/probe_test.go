@@ -88,7 +88,7 @@ func TestRun(t *testing.T) {
 	notFound := func(*endpoint, *http.Request, []byte) int { return http.StatusNotFound }
 	redirect := func(*endpoint, *http.Request, []byte) int { return http.StatusPermanentRedirect }
 	fail500 := func(*endpoint, *http.Request, []byte) int { return http.StatusInternalServerError }
-	allMitigations := []string{webhook.MitigationVerified, webhook.MitigationSecret, webhook.MitigationReplayWindow, webhook.MitigationFailsClosed}
+	allMitigations := []string{webhook.MitigationVerified, webhook.MitigationSecret, webhook.MitigationReplayWindow, webhook.MitigationFailsClosed, MitigationIdempotent}
 	slices.Sort(allMitigations)
 	tests := []struct {
 		name     string
@@ -106,7 +106,7 @@ func TestRun(t *testing.T) {
 		{name: "strict, wrong secret", decide: strict(t, false), secret: "whsec_not_the_endpoints_secret_0000",
 			warn: true, note: "valid control was rejected"},
 		{name: "any scheme", decide: strict(t, true), secret: testSecret, rules: []string{DowngradeV0.ID},
-			inPlace: []string{webhook.MitigationReplayWindow, webhook.MitigationSecret}},
+			inPlace: []string{MitigationIdempotent, webhook.MitigationReplayWindow, webhook.MitigationSecret}},
 		{name: "accept all, echoes secret", decide: acceptAll, respBody: `{"received": true, "secret": "` + testSecret + `"}`, secret: testSecret,
 			rules: []string{unverified}, note: "implied"},
 		{name: "not found", decide: notFound, secret: testSecret, warn: true, note: "inconclusive"},

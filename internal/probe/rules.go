@@ -37,21 +37,25 @@ var (
 	ServerError = &rules.Rule{
 		ID: "probe/server-error", Threat: finding.WebhookForgery, Severity: finding.Low,
 		Name:         "Malformed delivery answered with 5xx",
-		Description:  "The endpoint answered a malformed or forged delivery with a server error. It failed closed, but the exception escaped the handler: stripe-python raises TypeError (not SignatureVerificationError) for a non-ASCII v1 signature and ValueError for bodies that are not UTF-8 JSON. Stripe retries 5xx answers, logs fill with tracebacks, and anyone can trigger them.",
+		Description:  "The endpoint answered malformed or forged deliveries with a server error (one finding lists every delivery so answered). It failed closed, but the exception escaped the handler: stripe-python raises TypeError (not SignatureVerificationError) for a non-ASCII v1 signature, even in a handler written as Stripe's docs show, and ValueError for bodies that are not UTF-8 JSON. Stripe retries 5xx answers, logs fill with tracebacks, and anyone can trigger them.",
 		Mitigation:   "Catch every error of verification (stripe.error.SignatureVerificationError, ValueError, TypeError) and answer 400.",
 		MitigationID: webhook.MitigationFailsClosed,
 		Vulnerable:   "except stripe.error.SignatureVerificationError:\n    return '', 400",
 		Fixed:        "except (stripe.error.SignatureVerificationError, ValueError, TypeError):\n    return '', 400",
 	}
+	// ReplayAccepted is information: answering 2xx to a duplicate is what
+	// Stripe asks for (it retries anything else), and the probe cannot see
+	// whether the app processed the duplicate again. It names no
+	// mitigation, so the idempotency item stays unproven rather than
+	// missing.
 	ReplayAccepted = &rules.Rule{
-		ID: "probe/replay-accepted", Threat: finding.WebhookForgery, Severity: finding.Medium,
-		Name:         "Identical delivery accepted twice",
-		Description:  "The endpoint accepted the same signed delivery (same event id, same signature) a second time. The signature stays valid for the whole 300 s tolerance, and Stripe itself redelivers events, so an app that does not remember processed event ids can fulfil an order twice. The probe only sees the status: an app that de-duplicates and still answers 2xx to the duplicate (which Stripe recommends) looks the same, so confirm in the code.",
-		Mitigation:   "Record processed event.id values (e.g. a unique column) and skip an event seen before, still answering 2xx.",
-		MitigationID: MitigationIdempotent,
-		Vulnerable:   "event = stripe.Webhook.construct_event(...)\nfulfil(event)",
-		Fixed:        "event = stripe.Webhook.construct_event(...)\nif not seen_before(event.id):\n    fulfil(event)",
-		HelpURI:      "https://docs.stripe.com/webhooks#handle-duplicate-events",
+		ID: "probe/replay-accepted", Threat: finding.WebhookForgery, Severity: finding.Info,
+		Name:        "Identical delivery answered 2xx twice",
+		Description: "The endpoint answered 2xx to the same signed delivery (same event id, same signature) sent a second time within the 300 s tolerance. That is the right answer when the app de-duplicates (Stripe retries anything but 2xx, and redelivers events itself); it is a problem only if the app processes the event again, which the probe cannot see: only the HTTP status is observable. Check in the code that processed event ids are recorded.",
+		Mitigation:  "Record processed event.id values (a unique column, a Redis SETNX) and skip an event seen before, still answering 2xx; or put `stripeguard guard` in front of the endpoint, which does this.",
+		Vulnerable:  "event = stripe.Webhook.construct_event(...)\nfulfil(event)",
+		Fixed:       "event = stripe.Webhook.construct_event(...)\nif not seen_before(event.id):\n    fulfil(event)\nreturn '', 200",
+		HelpURI:     "https://docs.stripe.com/webhooks#handle-duplicate-events",
 	}
 	DowngradeV0 = &rules.Rule{
 		ID: "probe/downgrade-v0-accepted", Threat: finding.WebhookForgery, Severity: finding.High,
@@ -76,7 +80,9 @@ var probeMitigations = []string{
 }
 
 func init() {
-	mitigation.Register(&mitigation.Mitigation{ID: MitigationIdempotent, Threat: finding.WebhookForgery, Title: "Processed event ids are remembered, so a replayed or redelivered event is not processed twice", CheckedBy: []string{Name}})
+	// NeedsEvidence: a probe that saw the replay answered 2xx has seen
+	// nothing either way; only a rejected replay shows the app remembers.
+	mitigation.Register(&mitigation.Mitigation{ID: MitigationIdempotent, Threat: finding.WebhookForgery, Title: "Processed event ids are remembered, so a replayed or redelivered event is not processed twice", CheckedBy: []string{Name}, NeedsEvidence: true})
 	rules.Register(Rules...)
 	// The webhook package already lists "probe" in CheckedBy; register only
 	// what is not there, so that Register's merge adds no duplicates.

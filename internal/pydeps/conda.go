@@ -54,7 +54,7 @@ func (p *parser) parseConda(file string, data []byte) {
 				p.warn(file, it.Line, "pip: entry is not a string")
 				continue
 			}
-			p.parseRequirementLine(file, it.Line, it.Value, true, SourceConda)
+			p.parseRequirementLine(file, it.Line, it.Value, false, SourceConda)
 		}
 	}
 }
@@ -101,7 +101,7 @@ func (p *parser) parseSetupCfg(file string, data []byte) {
 		if len(e.value) == 1 && strings.HasPrefix(strings.TrimSpace(e.value[0].text), "file:") {
 			for _, f := range strings.Split(strings.TrimPrefix(strings.TrimSpace(e.value[0].text), "file:"), ",") {
 				if f = strings.TrimSpace(f); f != "" {
-					p.include(file, e.line, f, true)
+					p.include(file, e.line, f, false)
 				}
 			}
 			return

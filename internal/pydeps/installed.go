@@ -30,6 +30,11 @@ type Installed struct {
 	Editable  bool     // direct_url.json dir_info.editable
 	Requested bool     // REQUESTED present (installed on explicit request)
 	Requires  []string // normalised Requires-Dist names (extra-only ones left out)
+
+	// Where the distribution says it comes from: Home-page, Download-URL
+	// and Project-URL values (labels dropped), and Author-email.
+	URLs        []string
+	AuthorEmail string
 }
 
 // Limits for environment reading.
@@ -81,6 +86,18 @@ func ReadInstalledDetails(fsys fs.FS, root string) ([]Installed, []finding.Warni
 	warn := func(kind, p string, line int, format string, args ...any) {
 		if len(warns) < 1000 {
 			warns = append(warns, finding.Warning{File: displayPath(root, p), Line: line, Kind: kind, Message: fmt.Sprintf(format, args...)})
+		}
+	}
+	// Given a site-packages directory itself (--python-env .../site-packages),
+	// the packages beside its metadata directories need not be walked.
+	rootIsSite := false
+	if ents, err := fs.ReadDir(fsys, "."); err == nil {
+		for _, e := range ents {
+			n := e.Name()
+			if strings.HasSuffix(n, ".dist-info") || strings.HasSuffix(n, ".egg-info") {
+				rootIsSite = true
+				break
+			}
 		}
 	}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -136,7 +153,7 @@ func ReadInstalledDetails(fsys fs.FS, root string) ([]Installed, []finding.Warni
 			}
 			return fs.SkipDir
 		}
-		if isSiteDir(parent) && parent != "." {
+		if isSiteDir(parent) && (parent != "." || rootIsSite) {
 			return fs.SkipDir // a package inside site-packages
 		}
 		switch name {
@@ -177,6 +194,7 @@ func readDist(fsys fs.FS, root, distDir, meta, record string, warn warnFunc) (In
 	}
 	md := parseMetadata(data)
 	inst.Name, inst.Version, inst.Line = md.name, md.version, md.versionLine
+	inst.URLs, inst.AuthorEmail = md.urls, md.authorEmail
 	if md.version != "" && !versionRE.MatchString(md.version) {
 		warn(finding.WarnParse, meta, md.versionLine, "invalid Version %q", truncate(md.version))
 		inst.Version, md.version = "", ""
@@ -308,6 +326,8 @@ type metadata struct {
 	name, version         string
 	nameLine, versionLine int
 	requires              []string
+	urls                  []string
+	authorEmail           string
 	errs                  []struct {
 		line int
 		msg  string
@@ -331,6 +351,23 @@ func parseMetadata(data []byte) metadata {
 			}
 		case "requires-dist":
 			md.requires = append(md.requires, strings.TrimSpace(val))
+		case "home-page", "download-url":
+			if u := strings.TrimSpace(val); u != "" && !strings.EqualFold(u, "UNKNOWN") {
+				md.urls = append(md.urls, u)
+			}
+		case "project-url":
+			// "Label, https://..."
+			v := strings.TrimSpace(val)
+			if i := strings.LastIndex(v, ", "); i >= 0 {
+				v = strings.TrimSpace(v[i+2:])
+			}
+			if v != "" {
+				md.urls = append(md.urls, v)
+			}
+		case "author-email":
+			if md.authorEmail == "" {
+				md.authorEmail = strings.TrimSpace(val)
+			}
 		}
 		key, val = "", ""
 	}

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
-	pep440 "github.com/aquasecurity/go-pep440-version"
+	spec440 "github.com/stripeguard/stripeguard/internal/pep440"
 )
 
 var (
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`)
 	validName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 	clauseRE  = regexp.MustCompile(`^(===|==|!=|~=|<=|>=|<|>)(.+)$`)
 	versionRE = regexp.MustCompile(`^[A-Za-z0-9._+!*-]+$`)
@@ -25,76 +26,251 @@ type pep508 struct {
 	Marker    string
 }
 
-// parsePEP508 parses "name[extras] (spec) ; marker" or "name[extras] @ url ; marker".
+// pyWS is what Python's \s matches in a str pattern (Unicode whitespace);
+// packaging's specifier regex allows it between operator and version.
+const pyWS = `\t\n\v\f\r \x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
+
+// specifierRE is packaging's Specifier._specifier_regex_str (packaging
+// 22+, the grammar current pip uses): strict PEP 440 versions, local
+// versions and .* only after == and !=, at least two release segments
+// after ~=, anything but whitespace, ';' and ')' after ===.
+var specifierRE = func() *regexp.Regexp {
+	const (
+		ws      = `[` + pyWS + `]*`
+		release = `v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*`
+		pre     = `(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-9]*)?`
+		post    = `(?:(?:-[0-9]+)|(?:[-_.]?(?:post|rev|r)[-_.]?[0-9]*))?`
+		dev     = `(?:[-_.]?dev[-_.]?[0-9]*)?`
+		local   = `(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?`
+	)
+	alts := []string{
+		`===` + ws + `[^` + pyWS + `;)]*`,
+		`(?:==|!=)` + ws + release + `(?:\.\*|` + pre + post + dev + local + `)?`,
+		`~=` + ws + `v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+` + pre + post + dev,
+		`(?:<=|>=|<|>)` + ws + release + pre + post + dev,
+	}
+	return regexp.MustCompile(`^(?i)(?:` + strings.Join(alts, "|") + `)`)
+}()
+
+var (
+	prefixTrailRE = regexp.MustCompile(`^\.\*`)
+	localTrailRE  = regexp.MustCompile(`^\+[a-z0-9]+(?:[-_.][a-z0-9]+)*`)
+)
+
+// pep508Lexer walks a requirement string the way packaging's Tokenizer
+// does: context-sensitive tokens, whitespace only where the grammar allows
+// it (spaces and tabs).
+type pep508Lexer struct {
+	s   string
+	pos int
+}
+
+func (l *pep508Lexer) ws() {
+	for l.pos < len(l.s) && (l.s[l.pos] == ' ' || l.s[l.pos] == '\t') {
+		l.pos++
+	}
+}
+
+func (l *pep508Lexer) peek(c byte) bool { return l.pos < len(l.s) && l.s[l.pos] == c }
+func (l *pep508Lexer) end() bool        { return l.pos >= len(l.s) }
+
+func (l *pep508Lexer) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s at column %d of %q", fmt.Sprintf(format, args...), l.pos+1, truncate(l.s))
+}
+
+// identifier matches packaging's IDENTIFIER, \b[a-zA-Z0-9][a-zA-Z0-9._-]*\b,
+// with Python's Unicode notion of a word character for \b: the longest
+// run that ends on a word boundary.
+func (l *pep508Lexer) identifier() (string, bool) {
+	s, i := l.s, l.pos
+	if i >= len(s) || !isASCIIAlnum(s[i]) || (i > 0 && isPyWordBefore(s, i)) {
+		return "", false
+	}
+	j := i + 1
+	for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '.' || s[j] == '_' || s[j] == '-') {
+		j++
+	}
+	for ; j > i; j-- {
+		if isPyWordBefore(s, j) != isPyWordAt(s, j) {
+			l.pos = j
+			return s[i:j], true
+		}
+	}
+	return "", false
+}
+
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// isPyWordAt reports whether the rune at byte offset i is a Python \w
+// character (letters, digits and underscore in the Unicode sense).
+func isPyWordAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.No, r)
+}
+
+func isPyWordBefore(s string, i int) bool {
+	if i <= 0 {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.No, r)
+}
+
+// parsePEP508 parses a dependency specifier exactly as packaging's
+// Requirement does (packaging 22+): "name[extras] (spec) ; marker" or
+// "name[extras] @ url ; marker". On error the name is still returned when
+// it was read; an invalid marker alone is a *markerError, so callers keep
+// the requirement.
 func parsePEP508(s string) (r pep508, err error) {
-	s = strings.TrimSpace(s)
-	name := nameRE.FindString(s)
-	if name == "" {
-		return r, fmt.Errorf("no valid project name in %q", truncate(s))
+	l := &pep508Lexer{s: s}
+	l.ws()
+	name, ok := l.identifier()
+	if !ok {
+		return r, l.errorf("expected a package name")
 	}
 	r.Name = name
-	rest := strings.TrimLeft(s[len(name):], " \t")
-	if strings.HasPrefix(rest, "[") {
-		end := strings.IndexByte(rest, ']')
-		if end < 0 {
-			return r, fmt.Errorf("unclosed extras in %q", truncate(s))
-		}
-		for _, e := range strings.Split(rest[1:end], ",") {
-			e = strings.TrimSpace(e)
-			if e == "" {
-				continue
+	l.ws()
+	if l.peek('[') {
+		l.pos++
+		l.ws()
+		if x, ok := l.identifier(); ok {
+			r.Extras = append(r.Extras, x)
+			for {
+				l.ws()
+				if _, ok := (&pep508Lexer{s: l.s, pos: l.pos}).identifier(); ok {
+					return pep508{Name: name}, l.errorf("expected a comma between extra names")
+				}
+				if !l.peek(',') {
+					break
+				}
+				l.pos++
+				l.ws()
+				x, ok := l.identifier()
+				if !ok {
+					return pep508{Name: name}, l.errorf("expected an extra name after a comma")
+				}
+				r.Extras = append(r.Extras, x)
 			}
-			if !validName.MatchString(e) {
-				return r, fmt.Errorf("invalid extra %q", e)
-			}
-			r.Extras = append(r.Extras, e)
 		}
-		rest = strings.TrimLeft(rest[end+1:], " \t")
+		l.ws()
+		if !l.peek(']') {
+			return pep508{Name: name}, l.errorf("expected ']' closing the extras")
+		}
+		l.pos++
 	}
-	if strings.HasPrefix(rest, "@") {
-		rest = strings.TrimLeft(rest[1:], " \t")
-		end := strings.IndexAny(rest, " \t")
-		if end < 0 {
-			end = len(rest)
+	l.ws()
+	markerStart := -1
+	if l.peek('@') {
+		l.pos++
+		l.ws()
+		start := l.pos
+		for l.pos < len(l.s) && l.s[l.pos] != ' ' && l.s[l.pos] != '\t' {
+			l.pos++
 		}
-		r.URL = rest[:end]
-		if r.URL == "" {
-			return r, fmt.Errorf("empty URL in %q", truncate(s))
+		if l.pos == start {
+			return r, l.errorf("expected a URL after @")
 		}
-		rest = strings.TrimLeft(rest[end:], " \t")
-		if rest != "" {
-			if rest[0] != ';' {
-				return r, fmt.Errorf("unexpected %q after URL", truncate(rest))
+		r.URL = l.s[start:l.pos]
+		if !l.end() {
+			l.ws() // whitespace is required after the URL, and present
+			if !l.end() {
+				if !l.peek(';') {
+					return r, l.errorf("expected a semicolon (after URL and whitespace) or end")
+				}
+				markerStart = l.pos + 1
 			}
-			r.Marker = strings.TrimSpace(rest[1:])
+		}
+	} else {
+		spec, err := l.specifier()
+		if err != nil {
+			return r, err
+		}
+		r.Specifier = spec
+		l.ws()
+		if !l.end() {
+			if !l.peek(';') {
+				if spec != "" {
+					return r, l.errorf("expected a comma (within version specifier), a semicolon (after version specifier) or end")
+				}
+				return r, l.errorf("expected a semicolon (after name with no version specifier) or end")
+			}
+			markerStart = l.pos + 1
+		}
+	}
+	if markerStart >= 0 {
+		r.Marker = strings.Trim(l.s[markerStart:], " \t")
+		if r.Marker == "" {
+			return r, &markerError{errors.New("empty marker")}
 		}
 		return r, checkMarker(r.Marker)
 	}
-	spec := rest
-	if i := strings.IndexByte(rest, ';'); i >= 0 {
-		spec = rest[:i]
-		r.Marker = strings.TrimSpace(rest[i+1:])
-		if r.Marker == "" {
-			defer func() {
-				if err == nil {
-					err = &markerError{errors.New("empty marker")}
-				}
-			}()
+	return r, nil
+}
+
+// specifier reads packaging's
+//
+//	specifier = "(" WS? version_many WS? ")" | WS? version_many WS?
+//
+// and returns the clauses joined by commas, whitespace removed.
+func (l *pep508Lexer) specifier() (string, error) {
+	paren := l.peek('(')
+	open := l.pos
+	if paren {
+		l.pos++
+	}
+	l.ws()
+	var clauses []string
+	for {
+		m := specifierRE.FindString(l.s[l.pos:])
+		if m == "" {
+			break
 		}
-	}
-	spec = strings.TrimSpace(spec)
-	if strings.HasPrefix(spec, "(") {
-		if !strings.HasSuffix(spec, ")") {
-			return r, fmt.Errorf("unclosed '(' in %q", truncate(s))
+		start := l.pos
+		l.pos += len(m)
+		if prefixTrailRE.MatchString(l.s[l.pos:]) {
+			if strings.HasPrefix(m, "!=") || strings.HasPrefix(m, "==") && !strings.HasPrefix(m, "===") {
+				return "", l.errorf(".* suffix cannot be used with pre-release, post-release, dev or local versions")
+			}
+			return "", l.errorf(".* suffix can only be used with == or != operators")
 		}
-		spec = spec[1 : len(spec)-1]
+		if localTrailRE.MatchString(l.s[l.pos:]) {
+			return "", l.errorf("local version label can only be used with == or != operators")
+		}
+		clauses = append(clauses, normClause(l.s[start:l.pos]))
+		l.ws()
+		if !l.peek(',') {
+			break
+		}
+		l.pos++
+		l.ws()
 	}
-	norm, serr := normSpecifier(spec)
-	if serr != nil {
-		return r, serr
+	l.ws()
+	if paren {
+		if !l.peek(')') {
+			l.pos = open
+			return "", l.errorf("expected ')' closing the version specifier")
+		}
+		l.pos++
 	}
-	r.Specifier = norm
-	return r, checkMarker(r.Marker)
+	return strings.Join(clauses, ","), nil
+}
+
+// normClause removes the whitespace packaging strips between operator and
+// version ("== 1.0" -> "==1.0").
+func normClause(c string) string {
+	op := 1
+	switch {
+	case strings.HasPrefix(c, "==="):
+		op = 3
+	case len(c) >= 2 && c[1] == '=':
+		op = 2
+	}
+	return c[:op] + strings.TrimFunc(c[op:], unicode.IsSpace)
 }
 
 // markerError is an invalid marker on an otherwise valid requirement:
@@ -118,23 +294,23 @@ func checkMarker(m string) error {
 	return nil
 }
 
-// normSpecifier removes whitespace from a PEP 440 specifier set and checks
-// its clauses.
+// normSpecifier checks a comma-separated PEP 440 specifier set (from TOML
+// manifests, already split from names) with the same grammar as
+// parsePEP508, and returns it without whitespace.
 func normSpecifier(spec string) (string, error) {
-	spec = strings.Join(strings.Fields(spec), "")
-	if spec == "" {
+	if strings.TrimSpace(spec) == "" {
 		return "", nil
 	}
+	var out []string
 	for _, c := range strings.Split(spec, ",") {
-		m := clauseRE.FindStringSubmatch(c)
-		if m == nil {
+		c = strings.TrimFunc(c, unicode.IsSpace)
+		m := specifierRE.FindString(c)
+		if m == "" || len(m) != len(c) {
 			return "", fmt.Errorf("invalid version specifier %q", truncate(c))
 		}
-		if m[1] != "===" && !versionRE.MatchString(m[2]) {
-			return "", fmt.Errorf("invalid version %q", truncate(m[2]))
-		}
+		out = append(out, normClause(c))
 	}
-	return spec, nil
+	return strings.Join(out, ","), nil
 }
 
 func truncate(s string) string {
@@ -402,114 +578,52 @@ func (e *markerEval) value(t mtok) (string, bool) {
 	return v, ok
 }
 
+// versionMarkers are the variables packaging compares as PEP 440 versions
+// (MARKERS_REQUIRING_VERSION); every other variable is compared as a
+// string.
+var versionMarkers = map[string]bool{"python_version": true, "python_full_version": true,
+	"implementation_version": true, "platform_release": true}
+
+// compare evaluates one marker comparison as packaging 26 (current pip)
+// does: for the version variables, a right-hand side that makes a valid
+// specifier is matched as PEP 440 (pre-releases included; a left-hand
+// side that is no version matches nothing); otherwise, and for every
+// other variable, strings are compared, with < and > always false and <=
+// and >= meaning equality; ~= and === on strings are undefined (an
+// error).
 func (e *markerEval) compare(lt mtok, op string, rt mtok) (tri, error) {
 	lhs, lok := e.value(lt)
 	rhs, rok := e.value(rt)
 	if !lok || !rok {
 		return mUnknown, nil
 	}
-	if lt.val == "extra" || rt.val == "extra" {
+	key := lt.val
+	if lt.kind != 'v' {
+		key = rt.val
+	}
+	if key == "extra" {
 		lhs, rhs = Normalize(lhs), Normalize(rhs)
+	}
+	if versionMarkers[key] && op != "in" && op != "not in" {
+		if ss, err := spec440.ParseSpecifierSet(op + rhs); err == nil && specifierRE.FindString(op+rhs) == op+rhs {
+			v, err := spec440.Parse(lhs)
+			if err != nil {
+				return mFalse, nil
+			}
+			return triOf(ss.ContainsVersion(v, spec440.PreInclude)), nil
+		}
 	}
 	switch op {
 	case "in":
 		return triOf(strings.Contains(rhs, lhs)), nil
 	case "not in":
 		return triOf(!strings.Contains(rhs, lhs)), nil
-	case "===":
-		return triOf(lhs == rhs), nil
-	}
-	if b, ok := versionCompare(lhs, op, rhs); ok {
-		return triOf(b), nil
-	}
-	switch op {
-	case "==":
+	case "==", "<=", ">=":
 		return triOf(lhs == rhs), nil
 	case "!=":
 		return triOf(lhs != rhs), nil
-	case "<":
-		return triOf(lhs < rhs), nil
-	case "<=":
-		return triOf(lhs <= rhs), nil
-	case ">":
-		return triOf(lhs > rhs), nil
-	case ">=":
-		return triOf(lhs >= rhs), nil
+	case "<", ">":
+		return mFalse, nil
 	}
-	return mUnknown, fmt.Errorf("operator %s needs PEP 440 versions, got %q and %q", op, lhs, rhs)
-}
-
-// versionCompare evaluates "lhs op rhs" as PEP 440 versions (rhs may use a
-// trailing .* with == and !=). ok is false when either is not a version.
-func versionCompare(lhs, op, rhs string) (result, ok bool) {
-	lv, err := pep440.Parse(lhs)
-	if err != nil {
-		return false, false
-	}
-	if (op == "==" || op == "!=") && strings.HasSuffix(rhs, ".*") {
-		pv, err := pep440.Parse(strings.TrimSuffix(rhs, ".*"))
-		if err != nil {
-			return false, false
-		}
-		m := prefixMatch(lv, pv)
-		return m == (op == "=="), true
-	}
-	rv, err := pep440.Parse(rhs)
-	if err != nil {
-		return false, false
-	}
-	c := lv.Compare(rv)
-	switch op {
-	case "==":
-		return c == 0, true
-	case "!=":
-		return c != 0, true
-	case "<":
-		return c < 0, true
-	case "<=":
-		return c <= 0, true
-	case ">":
-		return c > 0, true
-	case ">=":
-		return c >= 0, true
-	case "~=":
-		parts := strings.Split(rv.BaseVersion(), ".")
-		if i := strings.Index(parts[0], "!"); i >= 0 {
-			parts[0] = parts[0][i+1:]
-		}
-		if len(parts) < 2 {
-			return false, false
-		}
-		pv, err := pep440.Parse(strings.Join(parts[:len(parts)-1], "."))
-		if err != nil {
-			return false, false
-		}
-		return c >= 0 && prefixMatch(lv, pv), true
-	}
-	return false, false
-}
-
-// prefixMatch reports whether v's release starts with prefix's release
-// (missing components of v count as 0).
-func prefixMatch(v, prefix pep440.Version) bool {
-	vp := releaseParts(v)
-	pp := releaseParts(prefix)
-	for i, x := range pp {
-		y := "0"
-		if i < len(vp) {
-			y = vp[i]
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-func releaseParts(v pep440.Version) []string {
-	b := v.BaseVersion()
-	if i := strings.Index(b, "!"); i >= 0 {
-		b = b[i+1:]
-	}
-	return strings.Split(b, ".")
+	return mUnknown, fmt.Errorf("undefined comparison %q %s %q", lhs, op, rhs)
 }

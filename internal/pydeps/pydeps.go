@@ -7,8 +7,10 @@
 // turned into a warning).
 //
 // Formats: pip requirements files (*requirements*.txt, requirements/*.txt,
-// pip-tools *.in) with -r/-c includes, options, hashes, markers, URL/VCS,
-// editable and path requirements; pyproject.toml (PEP 621, PEP 735
+// requirements*.pip, constraints*.txt, pip-tools *.in, and any file a pip
+// command names: ParseRequirements, PipFileRefs), read exactly as pip
+// reads them (requirements.go), with -r/-c includes, options, hashes,
+// markers, URL/VCS, editable and path requirements; pyproject.toml (PEP 621, PEP 735
 // dependency-groups, Poetry, PDM, uv, Hatch environments, setuptools
 // dynamic dependencies from files); setup.cfg; literal lists in setup.py;
 // Pipfile and Pipfile.lock; poetry.lock, uv.lock, pdm.lock, pylock.toml
@@ -16,20 +18,19 @@
 //
 // Conventions: Name is "" for a URL or path requirement whose project name
 // cannot be told (no #egg=, not a wheel/sdist file name). Entries of -c
-// constraints files and of lock files have Direct false. The project being
+// constraints files are in Result.Constraints (Constraint true), not in
+// Requirements; entries of lock files have Direct false. The project being
 // locked (uv.lock source editable/virtual ".") is not reported. Versions of
 // lock files and METADATA are kept exactly as written ("1.10" stays "1.10").
 package pydeps
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"path"
 	"regexp"
 	"sort"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 )
@@ -62,9 +63,15 @@ type Requirement struct {
 	Line      int    // 1-based, 0 when unknown
 	Hashes    []string
 	URL       string // direct URL / VCS / local path requirement
+	// LocalPath: URL is a file-system path (a project directory or an
+	// archive on disk), not a URL.
+	LocalPath bool
 	Editable  bool
 	Index     string // index URL recorded for this package if known
-	Direct    bool   // listed in a manifest (vs only in a lock/installed env or a -c constraints file)
+	Direct    bool   // listed in a manifest (vs only in a lock/installed env or a constraints file)
+	// Constraint: read from a pip constraints file (-c); it pins the
+	// version of a package something else requires.
+	Constraint bool
 	// Requires lists the normalised names of the package's own dependencies
 	// when the source records them (installed METADATA Requires-Dist,
 	// lock-file dependency lists). Requirements that apply only with an
@@ -82,13 +89,35 @@ type Options struct {
 	// marker is false are dropped. A marker naming a variable absent from
 	// the map is treated as possibly true (the requirement is kept).
 	MarkerEnv map[string]string
+	// Constraints reads a requirements file as a -c constraints file
+	// (pip install -c FILE): its entries go to Result.Constraints.
+	Constraints bool
 }
 
 // Result is what one manifest, lock file or environment yields.
 type Result struct {
 	Requirements []Requirement
-	Indexes      []IndexSetting
-	Warnings     []finding.Warning
+	// Constraints are the entries of pip constraints files (-c): they pin
+	// the version of a package that something else requires and are no
+	// requirement themselves.
+	Constraints []Requirement
+	// Includes lists the -r/-c files a requirements file names (resolved
+	// relative to the scan root).
+	Includes []Include
+	Indexes  []IndexSetting
+	Warnings []finding.Warning
+
+	// rejected counts the lines pip would refuse (the differential test
+	// compares it with pip's verdict).
+	rejected int
+}
+
+// Include is a -r or -c line of a requirements file.
+type Include struct {
+	File       string // the including file
+	Line       int
+	Target     string // the included file, relative to the scan root
+	Constraint bool   // -c (or -r inside a constraints file)
 }
 
 // IndexSetting is a package-index option found in a file: pip options in
@@ -180,10 +209,13 @@ func kindOf(rel string) fileKind {
 		return kindRequirements // rye: requirements.lock, requirements-dev.lock
 	}
 	if strings.HasSuffix(lower, ".txt") {
-		if strings.Contains(lower, "requirements") || strings.EqualFold(dir, "requirements") {
+		if strings.Contains(lower, "requirements") || strings.EqualFold(dir, "requirements") || IsConstraintsName(rel) {
 			return kindRequirements
 		}
 		return kindUnknown
+	}
+	if strings.HasSuffix(lower, ".pip") && strings.Contains(lower, "requirements") {
+		return kindRequirements // requirements.pip, dev-requirements.pip
 	}
 	if strings.HasSuffix(lower, ".in") && len(lower) > 3 {
 		stem := strings.TrimSuffix(lower, ".in")
@@ -195,11 +227,33 @@ func kindOf(rel string) fileKind {
 	return kindUnknown
 }
 
+// IsRequirementsFile reports the names Parse reads as pip requirements
+// files (requirements*.txt, requirements/*.txt, pip-tools *.in,
+// constraints*.txt, requirements*.pip, rye requirements*.lock).
+func IsRequirementsFile(rel string) bool { return kindOf(rel) == kindRequirements }
+
+// IsConstraintsName reports file names that by convention hold pip
+// constraints (constraints.txt, constraints-dev.txt, requirements/constraints.txt).
+func IsConstraintsName(rel string) bool {
+	lower := strings.ToLower(path.Base(rel))
+	return strings.HasSuffix(lower, ".txt") && strings.HasPrefix(lower, "constraint")
+}
+
+// ParseRequirements reads rel as a pip requirements file whatever its
+// name (a file named by "pip install -r X" or "-c X" elsewhere).
+func ParseRequirements(rel string, data []byte, read func(rel string) ([]byte, error), opt Options) (res Result) {
+	return parse(rel, data, read, opt, kindRequirements)
+}
+
 // Parse reads one manifest or lock file. rel is its '/'-separated path
 // relative to the scan root; read loads files it includes (-r/-c in
 // requirements files, -r in conda pip sections), given paths relative to the
 // scan root. read may be nil, in which case includes produce a warning.
 func Parse(rel string, data []byte, read func(rel string) ([]byte, error), opt Options) (res Result) {
+	return parse(rel, data, read, opt, kindOf(rel))
+}
+
+func parse(rel string, data []byte, read func(rel string) ([]byte, error), opt Options, kind fileKind) (res Result) {
 	p := &parser{read: read}
 	defer func() {
 		if r := recover(); r != nil {
@@ -208,13 +262,17 @@ func Parse(rel string, data []byte, read func(rel string) ([]byte, error), opt O
 			res = p.result(opt)
 		}
 	}()
+	if kind == kindRequirements {
+		if text, ok := p.decodeReqFile(rel, data); ok {
+			p.parseRequirementsFile(rel, text, opt.Constraints)
+		}
+		return p.result(opt)
+	}
 	data = decodeText(data)
 	if !p.checkData(rel, data) {
 		return p.result(opt)
 	}
-	switch kindOf(rel) {
-	case kindRequirements:
-		p.parseRequirementsFile(rel, data, true)
+	switch kind {
 	case kindPyproject:
 		p.parsePyproject(rel, data)
 	case kindSetupCfg:
@@ -243,10 +301,13 @@ func Parse(rel string, data []byte, read func(rel string) ([]byte, error), opt O
 
 // parser accumulates the result of one Parse call.
 type parser struct {
-	read     func(string) ([]byte, error)
-	reqs     []Requirement
-	indexes  []IndexSetting
-	warnings []finding.Warning
+	read        func(string) ([]byte, error)
+	reqs        []Requirement
+	constraints []Requirement
+	includes    []Include
+	rejected    int
+	indexes     []IndexSetting
+	warnings    []finding.Warning
 	// requirements-file state
 	stack     []string        // files being parsed (cycle detection)
 	seen      map[string]bool // files already parsed
@@ -271,29 +332,17 @@ func (p *parser) add(r Requirement) {
 	p.reqs = append(p.reqs, r)
 }
 
-// decodeText drops a UTF-8 byte-order mark and converts UTF-16 text (what
-// `pip freeze > requirements.txt` writes in Windows PowerShell) to UTF-8.
+// decodeText drops a byte-order mark and converts UTF-16 and UTF-32 text
+// (what `pip freeze > requirements.txt` writes in Windows PowerShell 5)
+// to UTF-8.
 func decodeText(data []byte) []byte {
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return data[3:]
-	}
-	if len(data) < 2 || len(data) > MaxFileSize*2 {
+	if len(data) > MaxFileSize*4 {
 		return data
 	}
-	var order binary.ByteOrder
-	switch {
-	case data[0] == 0xff && data[1] == 0xfe:
-		order = binary.LittleEndian
-	case data[0] == 0xfe && data[1] == 0xff:
-		order = binary.BigEndian
-	default:
-		return data
+	if text, ok := decodeBOM(data); ok {
+		return []byte(text)
 	}
-	u := make([]uint16, 0, len(data)/2)
-	for i := 2; i+1 < len(data); i += 2 {
-		u = append(u, order.Uint16(data[i:]))
-	}
-	return []byte(string(utf16.Decode(u)))
+	return data
 }
 
 // checkData rejects binary and oversized input.
@@ -317,13 +366,23 @@ func (p *parser) result(opt Options) Result {
 	// A --index-url in a requirements file applies to every requirement
 	// pip reads in that run.
 	if p.firstIdx != "" {
-		for i := range p.reqs {
-			if (p.reqs[i].Source == SourceRequirements || p.reqs[i].Source == SourceConda) && p.reqs[i].Index == "" && p.reqs[i].URL == "" {
-				p.reqs[i].Index = p.firstIdx
+		for _, list := range [][]Requirement{p.reqs, p.constraints} {
+			for i := range list {
+				if (list[i].Source == SourceRequirements || list[i].Source == SourceConda) && list[i].Index == "" && list[i].URL == "" {
+					list[i].Index = p.firstIdx
+				}
 			}
 		}
 	}
-	res := Result{Indexes: p.indexes, Warnings: p.warnings}
+	res := Result{Indexes: p.indexes, Warnings: p.warnings, Includes: p.includes, rejected: p.rejected}
+	for _, c := range p.constraints {
+		if opt.MarkerEnv != nil && c.Marker != "" {
+			if v, err := EvalMarker(c.Marker, opt.MarkerEnv); err == nil && v == mFalse {
+				continue
+			}
+		}
+		res.Constraints = append(res.Constraints, c)
+	}
 	// Order by file (in the order files were first met) then line: TOML
 	// tables come out of the decoder in key order, not file order.
 	order := map[string]int{}

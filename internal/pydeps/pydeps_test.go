@@ -134,7 +134,10 @@ func TestEvalMarker(t *testing.T) {
 		{`platform_release >= "5" or python_version > "3"`, linux311, mTrue, false},
 		{`platform_release >= "5" and python_version < "3"`, linux311, mFalse, false},
 		{`os.name == "posix"`, linux311, mTrue, false},
-		{`platform_machine > "a"`, linux311, mTrue, false}, // string fallback
+		{`platform_machine > "a"`, linux311, mFalse, false},                                                   // packaging 26: < and > are false on strings
+		{`platform_machine >= "x86_64"`, linux311, mTrue, false},                                              // ... and <= >= mean equality
+		{`platform_release >= "5.0"`, map[string]string{"platform_release": "6.1.0-13-amd64"}, mFalse, false}, // not a version: no match
+		{`os_name ~= "posix"`, linux311, mUnknown, true},                                                      // undefined on strings
 		{`python_version >= "3.7"`, nil, mUnknown, false},
 		{`python_version >=`, linux311, mUnknown, true},
 		{`python_version "3"`, linux311, mUnknown, true},
@@ -233,16 +236,20 @@ func TestRequirementsLines(t *testing.T) {
 		{"quoted option value", "--extra-index-url 'https://x.example/simple'\n", nil, 0},
 		{"per-requirement hash options", "foo==1 --hash sha256:abcd --hash=sha512:ef01\n",
 			[]string{"foo 1 ==1 requirements.txt:1 requirements direct h2"}, 0},
-		{"malformed hash warns but is kept", "foo==1 --hash=sha256:xyz!\n",
-			[]string{"foo 1 ==1 requirements.txt:1 requirements direct h1"}, 1},
+		{"hash digest is not checked when parsing (as pip)", "foo==1 --hash=sha256:xyz!\n",
+			[]string{"foo 1 ==1 requirements.txt:1 requirements direct h1"}, 0},
+		{"weak hash algorithm is refused (as pip)", "foo==1 --hash=md5:abcd\n", nil, 1},
+		{"pin then a stray word is refused (as pip)", "foo==1.0 bar\n", nil, 1},
 		{"editable local path with extras", "-e ./pkg[dev]\n",
 			[]string{"- - - requirements.txt:1 requirements direct x=dev url=./pkg editable"}, 0},
 		{"URL with marker", "https://example.com/a-1.0-py3-none-any.whl ; sys_platform == 'linux'\n",
-			[]string{"a 1.0 - requirements.txt:1 requirements direct m=sys_platform == 'linux' url=https://example.com/a-1.0-py3-none-any.whl"}, 0},
+			[]string{"a 1.0 ==1.0 requirements.txt:1 requirements direct m=sys_platform == 'linux' url=https://example.com/a-1.0-py3-none-any.whl"}, 0},
 		{"env var kept raw in index URL", "--index-url https://${TOKEN}@idx.example/simple\n", nil, 0},
-		{"unknown short option", "-x foo\n", nil, 2},
-		{"requirement then include is an error", "foo -r other.txt\n",
-			[]string{"foo - - requirements.txt:1 requirements direct"}, 1},
+		{"unknown short option", "-x foo\n", nil, 1},
+		{"include after a requirement is ignored (as pip)", "foo -r other.txt\n",
+			[]string{"foo - - requirements.txt:1 requirements direct"}, 0},
+		{"bare CR ends a line", "foo==1.0\rbar==2.0\r",
+			[]string{"foo 1.0 ==1.0 requirements.txt:1 requirements direct", "bar 2.0 ==2.0 requirements.txt:2 requirements direct"}, 0},
 		{"unterminated continuation at EOF", "foo==1 \\", []string{"foo 1 ==1 requirements.txt:1 requirements direct"}, 0},
 		{"absolute include refused", "-r /etc/passwd\n", nil, 1},
 		{"unbalanced quote", "--index-url 'https://x\n", nil, 1},
@@ -298,7 +305,7 @@ func TestIncludes(t *testing.T) {
 	})
 	t.Run("self include is a cycle", func(t *testing.T) {
 		res := parseReqText("-r ./requirements.txt\nx==1\n", nil, Options{})
-		if len(res.Requirements) != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, "cycle") {
+		if len(res.Requirements) != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, "includes itself") {
 			t.Errorf("got %+v / %+v", res.Requirements, res.Warnings)
 		}
 	})
@@ -308,14 +315,29 @@ func TestIncludes(t *testing.T) {
 			t.Errorf("warnings = %+v", res.Warnings)
 		}
 	})
-	t.Run("constraints from a -r'd file are not direct", func(t *testing.T) {
+	t.Run("constraints are kept apart; -r inside a constraints file requires (as pip)", func(t *testing.T) {
 		files := map[string]string{"sub/a.txt": "a==1\n-c ../c.txt\n", "c.txt": "c==2\n-r d.txt\n", "d.txt": "d==3\n"}
 		res := parseReqText("-r sub/a.txt\n", files, Options{})
-		var got []string
+		var got, cons []string
 		for _, r := range res.Requirements {
 			got = append(got, fmt.Sprintf("%s %s %v", r.Name, r.File, r.Direct))
 		}
-		diffLists(t, "requirement", got, []string{"a sub/a.txt true", "c c.txt false", "d d.txt false"})
+		for _, r := range res.Constraints {
+			cons = append(cons, fmt.Sprintf("%s %s %v", r.Name, r.File, r.Direct))
+		}
+		diffLists(t, "requirement", got, []string{"a sub/a.txt true", "d d.txt true"})
+		diffLists(t, "constraint", cons, []string{"c c.txt false"})
+		var incs []string
+		for _, i := range res.Includes {
+			incs = append(incs, fmt.Sprintf("%s:%d %s %v", i.File, i.Line, i.Target, i.Constraint))
+		}
+		diffLists(t, "include", incs, []string{"requirements.txt:1 sub/a.txt false", "sub/a.txt:2 c.txt true", "c.txt:2 d.txt false"})
+	})
+	t.Run("a file read as constraints", func(t *testing.T) {
+		res := Parse("constraints.txt", []byte("x==1\ny>=2\n"), nil, Options{Constraints: true})
+		if len(res.Requirements) != 0 || len(res.Constraints) != 2 {
+			t.Errorf("got %+v / %+v", res.Requirements, res.Constraints)
+		}
 	})
 	t.Run("total include size is bounded", func(t *testing.T) {
 		files := map[string]string{}
@@ -486,7 +508,7 @@ func TestMarkerEnvFilters(t *testing.T) {
 		file string
 		want []string // names kept
 	}{
-		{"requirements/requirements.txt", []string{"certifi", "idna", "charset-normalizer", "stripe", "requests", "flask-login", "urllib3", "numpy", "vcs-pkg", "editable-pkg", "", "mylib", "fancy-pkg", "localpkg"}},
+		{"requirements/requirements.txt", []string{"certifi", "idna", "stripe", "requests", "flask-login", "urllib3", "numpy", "vcs-pkg", "editable-pkg", "", "mylib", "fancy-pkg", "localpkg"}},
 		{"pylock/pylock.toml", []string{"stripe", "requests", "gitonly", "localdir"}},
 		{"pyproject/pep621/pyproject.toml", []string{"stripe", "requests", "mylib", "pytest", "coverage", "sphinx", "ruff", "mypy"}},
 		{"pdm/pdm.lock", []string{"stripe", "helper"}},
@@ -589,7 +611,8 @@ func TestNameVersionFromURL(t *testing.T) {
 		{"https://x/Django-4.2.1.tar.gz", "Django", "4.2.1"},
 		{"https://x/zope.interface-6.0-1-cp311-cp311-manylinux.whl", "zope.interface", "6.0"},
 		{"git+https://x/repo.git@v1#egg=thing", "thing", ""},
-		{"git+https://x/repo.git@v1#subdirectory=a&egg=thing[extra]", "thing", ""},
+		{"git+https://x/repo.git@v1#subdirectory=a&egg=thing", "thing", ""},
+		{"git+https://x/repo.git@v1#egg=thing[extra]", "", ""}, // current pip refuses extras in #egg=
 		{"./local/dir", "", ""},
 		{`C:\wheels\pkg-1.0-py3-none-any.whl`, "pkg", "1.0"},
 		{"https://x/archive.zip", "", ""},
@@ -642,6 +665,7 @@ func TestReadInstalledDetails(t *testing.T) {
 		Installer: "pip", RecordPath: "lib/python3.11/site-packages/requests-2.19.0.dist-info/RECORD",
 		File: "venv/lib/python3.11/site-packages/requests-2.19.0.dist-info/METADATA", Line: 3, Requested: true,
 		Requires: []string{"chardet", "idna", "urllib3", "certifi"},
+		URLs:     []string{"http://python-requests.org"},
 	}
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("requests:\n got  %+v\n want %+v", req, want)
@@ -774,5 +798,25 @@ func TestEggRequires(t *testing.T) {
 	want := []string{"a>=1", `b; python_version < "3"`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q want %q", got, want)
+	}
+}
+
+// --python-env may name site-packages itself: its packages are not walked
+// (a 300-package environment has tens of thousands of files), and every
+// distribution is still found.
+func TestReadInstalledSiteRoot(t *testing.T) {
+	root := "testdata/venv/lib/python3.11/site-packages"
+	dists, _ := ReadInstalledDetails(os.DirFS(root), root)
+	names := map[string]bool{}
+	for _, d := range dists {
+		names[d.Name] = true
+	}
+	if !names["requests"] || !names["stripe"] {
+		t.Errorf("dists from a site-packages root: %v", names)
+	}
+	for _, d := range dists {
+		if strings.HasPrefix(d.DistInfo, "requests/") {
+			t.Errorf("walked into a package: %s", d.DistInfo)
+		}
 	}
 }

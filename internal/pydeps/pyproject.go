@@ -48,7 +48,7 @@ func (p *parser) addStringList(file string, tt *tomlText, section string, v any,
 		}
 		line := tt.stringLine(section, s)
 		if strings.HasPrefix(strings.TrimSpace(s), "-") {
-			p.parseRequirementLine(file, line, s, true, src) // PDM "-e path" entries
+			p.parseRequirementLine(file, line, s, false, src) // PDM "-e path" entries
 			continue
 		}
 		p.addPEP508(file, line, s, src)
@@ -133,11 +133,11 @@ func (p *parser) parsePyproject(file string, data []byte) {
 		line := tt.keyLine("tool.setuptools.dynamic", "dependencies")
 		switch f := dyn["file"].(type) {
 		case string:
-			p.include(file, line, f, true)
+			p.include(file, line, f, false)
 		case []any:
 			for _, x := range f {
 				if s, ok := x.(string); ok {
-					p.include(file, line, s, true)
+					p.include(file, line, s, false)
 				}
 			}
 		}

@@ -1,11 +1,32 @@
 package pydeps
 
 import (
-	"net/url"
 	"path"
-	"regexp"
 	"strings"
+	"unicode/utf8"
 )
+
+// Requirements files are read the way pip reads them (pip's
+// pip._internal.req.req_file and req.constructors, current pip): the file
+// is decoded (BOM, PEP 263 coding line, else UTF-8), split into lines as
+// Python's str.splitlines does, backslash continuations joined, comments
+// ("#" at the start or after whitespace) removed, each line cut at the
+// first space-separated token that starts with "-" into a requirement part
+// and an option part, the option part shlex-split and parsed like optparse
+// (abbreviated long options, "--opt=value", "-ovalue", later positional
+// words ignored), and the requirement part parsed as a URL, a local path
+// or archive, or a PEP 508 string (requirements_line.go).
+//
+// Where pip refuses a line (unknown option, option without its value,
+// invalid requirement, --hash with a weak algorithm) the parser warns and
+// skips that line; where pip is silent it is silent too. Two things pip
+// does are out of reach of a parse-only scanner: ${VAR} references are not
+// expanded (the scan does not know the install environment), and local
+// paths are not checked for existence (pip resolves them against its
+// working directory, unknown here).
+//
+// The differential test (pipdiff_test.go) runs pip's own parser over the
+// corpus in testdata/pipdiff and compares.
 
 // Limits on -r/-c includes.
 const (
@@ -14,73 +35,110 @@ const (
 	maxIncludeBytes = 32 << 20 // all included files together
 )
 
-var (
-	schemeRE   = regexp.MustCompile(`^(?i)[a-z][a-z0-9+.-]*:`)
-	vcsRE      = regexp.MustCompile(`^(?i)(git|hg|svn|bzr)\+`)
-	urlReqRE   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(\[[^\]]*\])?\s*@`)
-	hashRE     = regexp.MustCompile(`^[A-Za-z0-9_]+:[A-Fa-f0-9]+$`)
-	wheelRE    = regexp.MustCompile(`^([A-Za-z0-9_.]+)-([^-]+)(-[0-9][^-]*)?-[^-]+-[^-]+-[^-]+\.whl$`)
-	sdistRE    = regexp.MustCompile(`^([A-Za-z0-9_.-]+?)-([0-9][A-Za-z0-9_.+!-]*)\.(tar\.gz|tar\.bz2|tar\.xz|zip|tgz|tar)$`)
-	archiveExt = []string{".whl", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip"}
-)
-
-// pip options allowed in requirements files: long name -> takes a value.
-var reqOptions = map[string]bool{
-	"--requirement": true, "--constraint": true, "--editable": true,
-	"--index-url": true, "--extra-index-url": true, "--no-index": false,
-	"--find-links": true, "--trusted-host": true, "--pre": false,
-	"--require-hashes": false, "--no-require-hashes": false, "--hash": true,
-	"--prefer-binary": false, "--only-binary": true, "--no-binary": true,
-	"--use-feature": true, "--config-settings": true, "--global-option": true,
-	"--install-option": true, "--no-deps": false, "--no-build-isolation": false,
-}
-
-var shortOptions = map[string]string{
-	"-r": "--requirement", "-c": "--constraint", "-e": "--editable",
-	"-i": "--index-url", "-f": "--find-links", "-C": "--config-settings",
-}
-
-// recordedOptions become IndexSettings.
-var recordedOptions = map[string]bool{
-	"--index-url": true, "--extra-index-url": true, "--trusted-host": true,
-	"--find-links": true, "--no-index": true, "--pre": true,
-	"--require-hashes": true, "--no-require-hashes": true,
-}
-
-// stripComment removes a '#' comment that starts the line or follows
-// whitespace (pip's COMMENT_RE); '#' inside a URL fragment stays.
-func stripComment(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
-			return s[:i]
-		}
-	}
-	return s
-}
-
+// logicalLine is one line after continuation joining, numbered by its
+// first physical line.
 type logicalLine struct {
 	line int
 	text string
 }
 
-// joinLines applies pip's backslash continuation rules.
-func joinLines(data []byte) []logicalLine {
-	var out []logicalLine
+// pySplitLines splits like Python's str.splitlines: on \n, \r, \r\n, \v,
+// \f, \x1c, \x1d, \x1e, \x85, U+2028 and U+2029. A bare CR ends a line
+// (old Mac files), so it is never glued into a version.
+func pySplitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		n := 0
+		switch {
+		case c == '\n' || c == '\v' || c == '\f' || c == 0x1c || c == 0x1d || c == 0x1e:
+			n = 1
+		case c == '\r':
+			n = 1
+			if i+1 < len(s) && s[i+1] == '\n' {
+				n = 2
+			}
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0x85:
+			n = 2
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+			n = 3
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		out = append(out, s[start:i])
+		i += n
+		start = i
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// isPySpace is Python's str.isspace for one rune.
+func isPySpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xa0, 0x1680,
+		0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200a
+}
+
+func pyStrip(s string) string { return strings.TrimFunc(s, isPySpace) }
+
+// commentStart is where pip's COMMENT_RE, (^|\s+)#.*$, starts matching in
+// s (the whitespace before '#' is part of the comment), or -1.
+func commentStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '#' {
+			continue
+		}
+		j := i
+		for j > 0 {
+			r, n := utf8.DecodeLastRuneInString(s[:j])
+			if !isPySpace(r) {
+				break
+			}
+			j -= n
+		}
+		if j == 0 || j < i {
+			return j
+		}
+	}
+	return -1
+}
+
+// isCommentLine is COMMENT_RE.match: the line starts with optional
+// whitespace and '#'.
+func isCommentLine(s string) bool {
+	t := strings.TrimLeftFunc(s, isPySpace)
+	return strings.HasPrefix(t, "#")
+}
+
+// preprocess is pip's preprocess(): split, join continuations, drop
+// comments and blank lines. A comment line ends a continuation and never
+// continues itself.
+func preprocess(text string) []logicalLine {
+	var joined []logicalLine
 	var cur []string
 	start := 0
-	for i, l := range splitLines(data) {
+	for i, l := range pySplitLines(text) {
 		n := i + 1
-		isComment := strings.HasPrefix(strings.TrimLeft(l, " \t"), "#")
-		if !strings.HasSuffix(l, `\`) || isComment {
-			if isComment {
+		comment := isCommentLine(l)
+		if !strings.HasSuffix(l, `\`) || comment {
+			if comment {
 				l = " " + l
 			}
 			if cur != nil {
 				cur = append(cur, l)
-				out = append(out, logicalLine{start, strings.Join(cur, "")})
+				joined = append(joined, logicalLine{start, strings.Join(cur, "")})
 				cur = nil
 			} else {
-				out = append(out, logicalLine{n, l})
+				joined = append(joined, logicalLine{n, l})
 			}
 			continue
 		}
@@ -90,14 +148,37 @@ func joinLines(data []byte) []logicalLine {
 		cur = append(cur, strings.Trim(l, `\`))
 	}
 	if cur != nil {
-		out = append(out, logicalLine{start, strings.Join(cur, "")})
+		joined = append(joined, logicalLine{start, strings.Join(cur, "")})
+	}
+	out := joined[:0]
+	for _, ll := range joined {
+		if i := commentStart(ll.text); i >= 0 {
+			ll.text = ll.text[:i]
+		}
+		ll.text = pyStrip(ll.text)
+		if ll.text != "" {
+			out = append(out, ll)
+		}
 	}
 	return out
 }
 
-// parseRequirementsFile parses a pip requirements file; direct is false for
-// -c constraints files.
-func (p *parser) parseRequirementsFile(rel string, data []byte, direct bool) {
+// breakArgsOptions is pip's break_args_options: the line is split on
+// single spaces (not tabs) and the options start at the first token that
+// begins with '-'.
+func breakArgsOptions(line string) (args, opts string) {
+	toks := strings.Split(line, " ")
+	for i, t := range toks {
+		if strings.HasPrefix(t, "-") {
+			return strings.Join(toks[:i], " "), strings.Join(toks[i:], " ")
+		}
+	}
+	return line, ""
+}
+
+// parseRequirementsFile parses a pip requirements file. constraint is true
+// for -c constraints files, whose entries only pin versions.
+func (p *parser) parseRequirementsFile(rel string, text string, constraint bool) {
 	if p.seen == nil {
 		p.seen = map[string]bool{}
 	}
@@ -105,315 +186,127 @@ func (p *parser) parseRequirementsFile(rel string, data []byte, direct bool) {
 	p.nFiles++
 	p.stack = append(p.stack, rel)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
-	for _, ll := range joinLines(data) {
-		p.parseRequirementLine(rel, ll.line, ll.text, direct, SourceRequirements)
+	for _, ll := range preprocess(text) {
+		p.parseRequirementLine(rel, ll.line, ll.text, constraint, SourceRequirements)
 	}
-}
-
-// shlexSplit splits like Python's shlex.split (POSIX mode, no comments).
-func shlexSplit(s string) ([]string, bool) {
-	var out []string
-	var cur strings.Builder
-	in := false
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '\\' && quote == '"' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
-				i++
-				cur.WriteByte(s[i])
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote = c
-			in = true
-		case c == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			in = true
-		case c == ' ' || c == '\t':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out, quote == 0
-}
-
-// breakArgsOptions splits a line at the first whitespace-separated token
-// that starts with '-' (pip's break_args_options).
-func breakArgsOptions(s string) (args, opts string) {
-	i := 0
-	for i < len(s) {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-		if i >= len(s) {
-			break
-		}
-		if s[i] == '-' {
-			return strings.TrimSpace(s[:i]), s[i:]
-		}
-		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
-			i++
-		}
-	}
-	return strings.TrimSpace(s), ""
-}
-
-type lineOpt struct{ name, value string }
-
-// parseOptions turns option tokens into (long name, value) pairs.
-func (p *parser) parseOptions(file string, line int, opts string) []lineOpt {
-	toks, ok := shlexSplit(opts)
-	if !ok {
-		p.warn(file, line, "unbalanced quotes in options %q", truncate(opts))
-	}
-	var out []lineOpt
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		name, value, hasValue := t, "", false
-		if strings.HasPrefix(t, "--") {
-			if eq := strings.IndexByte(t, '='); eq >= 0 {
-				name, value, hasValue = t[:eq], t[eq+1:], true
-			}
-		} else if strings.HasPrefix(t, "-") && len(t) >= 2 {
-			long, ok := shortOptions[t[:2]]
-			if !ok {
-				p.warn(file, line, "unknown option %q", t)
-				continue
-			}
-			name = long
-			if len(t) > 2 {
-				value, hasValue = strings.TrimPrefix(t[2:], "="), true
-			}
-		} else {
-			p.warn(file, line, "unexpected argument %q after options", truncate(t))
-			continue
-		}
-		takes, known := reqOptions[name]
-		if !known {
-			p.warn(file, line, "unknown option %q", name)
-			continue
-		}
-		if takes && !hasValue {
-			if i+1 >= len(toks) {
-				p.warn(file, line, "option %s needs a value", name)
-				continue
-			}
-			i++
-			value = toks[i]
-		} else if !takes && hasValue {
-			p.warn(file, line, "option %s takes no value", name)
-		}
-		out = append(out, lineOpt{name, value})
-	}
-	return out
 }
 
 // parseRequirementLine handles one logical line of a requirements file (or
-// of a conda pip: list or a PDM dev-dependency).
-func (p *parser) parseRequirementLine(file string, line int, text string, direct bool, src Source) {
-	text = strings.TrimSpace(stripComment(text))
+// of a conda pip: list or a PDM dev-dependency): pip's parse_line,
+// handle_requirement_line and handle_option_line.
+func (p *parser) parseRequirementLine(file string, line int, text string, constraint bool, src Source) {
+	text = pyStrip(text)
 	if text == "" {
 		return
 	}
 	args, optText := breakArgsOptions(text)
-	opts := p.parseOptions(file, line, optText)
-	var hashes []string
-	editable := ""
-	isEditable := false
-	for _, o := range opts {
-		switch o.name {
-		case "--hash":
-			if !hashRE.MatchString(o.value) {
-				p.warn(file, line, "malformed --hash value %q", truncate(o.value))
-			}
-			hashes = append(hashes, o.value)
-		case "--requirement", "--constraint":
-			if args != "" {
-				p.warn(file, line, "%s cannot follow a requirement", o.name)
-				continue
-			}
-			p.include(file, line, o.value, direct && o.name == "--requirement")
-		case "--editable":
-			editable, isEditable = o.value, true
-		case "--index-url":
-			if p.firstIdx == "" {
-				p.firstIdx = o.value
-			}
-		}
-		if recordedOptions[o.name] {
-			if args != "" {
-				p.warn(file, line, "%s cannot follow a requirement", o.name)
-			}
-			p.indexes = append(p.indexes, IndexSetting{File: file, Line: line, Option: o.name, Value: o.value})
-		}
-	}
-	spec := args
-	if isEditable {
-		if args != "" {
-			p.warn(file, line, "unexpected %q before -e", truncate(args))
-		}
-		spec = editable
-	}
-	if spec == "" {
-		if len(hashes) > 0 {
-			p.warn(file, line, "--hash without a requirement")
-		}
+	opts, err := parsePipOptions(optText)
+	if err != nil {
+		p.reject(file, line, "%v", err)
 		return
 	}
-	r, err := requirementFromSpec(spec, isEditable)
+	spec, editable := args, false
+	switch {
+	case args != "":
+		// Current pip makes the line editable whenever -e is present,
+		// even when a requirement precedes it.
+		editable = len(opts.editables) > 0
+	case len(opts.editables) > 0:
+		spec, editable = opts.editables[0], true
+	}
+	if spec == "" {
+		p.optionLine(file, line, opts, constraint)
+		return
+	}
+	// Options that are not per-requirement (-r, -i, --pre, …) are
+	// ignored by pip on a requirement line.
+	r, err := requirementFromLine(spec, editable)
 	if err != nil {
-		p.warn(file, line, "invalid requirement: %v", err)
+		p.reject(file, line, "%v", err)
 		if !isMarkerError(err) {
 			return
 		}
 	}
-	r.Source, r.File, r.Line, r.Direct, r.Hashes = src, file, line, direct, hashes
+	r.Source, r.File, r.Line, r.Direct = src, file, line, !constraint
+	if !editable {
+		// pip passes no --hash to an editable requirement.
+		r.Hashes = opts.hashes
+	}
+	if constraint {
+		r.Name, r.Constraint = Normalize(r.RawName), true
+		p.constraints = append(p.constraints, r)
+		return
+	}
 	p.add(r)
 }
 
-// requirementFromSpec parses the requirement part of a pip line: a PEP 508
-// string, a URL / VCS URL (with #egg=), or a local path / archive.
-func requirementFromSpec(spec string, editable bool) (Requirement, error) {
-	var r Requirement
-	r.Editable = editable
-	if !editable && urlReqRE.MatchString(spec) || !editable && !looksLikeURLOrPath(spec) {
-		q, err := parsePEP508(spec)
-		if err != nil && !isMarkerError(err) {
-			return r, err
-		}
-		r.RawName, r.Extras, r.Specifier, r.URL, r.Marker = q.Name, q.Extras, q.Specifier, q.URL, q.Marker
-		r.Version = pinOf(r.Specifier)
-		if r.URL != "" {
-			_, r.Version = nameVersionFromURL(r.URL)
-		}
-		return r, err
+// optionLine applies a line that holds options only: includes and the
+// package-index settings, which pip applies to the whole run.
+func (p *parser) optionLine(file string, line int, o *pipOpts, constraint bool) {
+	switch {
+	case len(o.requirements) > 0:
+		// pip follows only the first -r of a line; -r beats -c, and a
+		// -r file is a requirements file even inside a constraints file.
+		// The other options of an include line are not applied.
+		p.include(file, line, o.requirements[0], false)
+		return
+	case len(o.constraints) > 0:
+		p.include(file, line, o.constraints[0], true)
+		return
 	}
-	// URL or path, optionally followed by "; marker" (pip requires the
-	// space after ';' for URLs, whose fragments may contain ';').
-	var markerErr error
-	loc := spec
-	sep := ";"
-	if schemeRE.MatchString(spec) {
-		sep = "; "
+	if len(o.hashes) > 0 {
+		p.warn(file, line, "--hash without a requirement on the same line is ignored (pip warns too)")
 	}
-	if i := strings.Index(spec, sep); i >= 0 {
-		loc, r.Marker = strings.TrimSpace(spec[:i]), strings.TrimSpace(spec[i+1:])
-		markerErr = checkMarker(r.Marker)
+	rec := func(opt, value string) {
+		p.indexes = append(p.indexes, IndexSetting{File: file, Line: line, Option: opt, Value: value})
 	}
-	// Trailing [extras] on a path.
-	if strings.HasSuffix(loc, "]") {
-		if i := strings.LastIndexByte(loc, '['); i > 0 {
-			for _, e := range strings.Split(loc[i+1:len(loc)-1], ",") {
-				if e = strings.TrimSpace(e); e != "" {
-					r.Extras = append(r.Extras, e)
-				}
-			}
-			loc = loc[:i]
+	if o.indexURL != nil && *o.indexURL != "" { // pip ignores an empty one
+		rec("--index-url", *o.indexURL)
+		if p.firstIdx == "" {
+			p.firstIdx = *o.indexURL
 		}
 	}
-	if loc == "" {
-		return r, errEmpty
+	for _, v := range o.extraIndexURLs {
+		rec("--extra-index-url", v)
 	}
-	r.URL = loc
-	r.RawName, r.Version = nameVersionFromURL(loc)
-	return r, markerErr
+	for _, v := range o.trustedHosts {
+		rec("--trusted-host", v)
+	}
+	for _, v := range o.findLinks {
+		rec("--find-links", v)
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{o.noIndex, "--no-index"}, {o.pre, "--pre"}, {o.requireHashes, "--require-hashes"}, {o.noRequireHashes, "--no-require-hashes"}} {
+		if f.set {
+			rec(f.name, "")
+		}
+	}
 }
 
-type constErr string
-
-func (e constErr) Error() string { return string(e) }
-
-const errEmpty = constErr("empty URL or path")
-
-func looksLikeURLOrPath(s string) bool {
-	first := s
-	if i := strings.IndexAny(s, " \t;"); i >= 0 {
-		first = s[:i]
-	}
-	if strings.Contains(first, "://") || strings.HasPrefix(strings.ToLower(first), "file:") || vcsRE.MatchString(first) {
-		return true
-	}
-	if strings.HasPrefix(first, ".") || strings.HasPrefix(first, "/") || strings.HasPrefix(first, "~") ||
-		strings.ContainsAny(first, `/\`) {
-		return true
-	}
-	lower := strings.ToLower(first)
-	for _, e := range archiveExt {
-		if strings.HasSuffix(lower, e) {
-			return true
-		}
-	}
-	return false
+// reject records a line pip refuses (its install would fail).
+func (p *parser) reject(file string, line int, format string, args ...any) {
+	p.rejected++
+	p.warn(file, line, "pip rejects this line: "+format, args...)
 }
 
-// nameVersionFromURL derives a project name (from #egg= or a wheel / sdist
-// file name) and, for archives, the version.
-func nameVersionFromURL(u string) (name, version string) {
-	frag := ""
-	base := u
-	if i := strings.IndexByte(u, '#'); i >= 0 {
-		frag, base = u[i+1:], u[:i]
-	}
-	if frag != "" {
-		if vals, err := url.ParseQuery(frag); err == nil {
-			if egg := vals.Get("egg"); egg != "" {
-				if j := strings.IndexByte(egg, '['); j >= 0 {
-					egg = egg[:j]
-				}
-				if validName.MatchString(egg) {
-					name = egg
-				}
-			}
-		}
-	}
-	if i := strings.IndexByte(base, '?'); i >= 0 {
-		base = base[:i]
-	}
-	if vcsRE.MatchString(base) {
-		return name, ""
-	}
-	file := path.Base(strings.ReplaceAll(base, `\`, "/"))
-	if m := wheelRE.FindStringSubmatch(file); m != nil {
-		if name == "" {
-			name = m[1]
-		}
-		return name, m[2]
-	}
-	if m := sdistRE.FindStringSubmatch(file); m != nil {
-		if name == "" {
-			name = m[1]
-		}
-		return name, m[2]
-	}
-	return name, ""
-}
-
-// include follows -r/-c target from file.
-func (p *parser) include(file string, line int, target string, direct bool) {
+// include follows a -r/-c target from file. pip resolves it against the
+// including file's directory; remote and absolute targets are not read by
+// a scan of one tree.
+func (p *parser) include(file string, line int, target string, constraint bool) {
 	if target == "" {
 		p.warn(file, line, "empty include path")
 		return
 	}
-	if schemeRE.MatchString(target) && !strings.HasPrefix(strings.ToLower(target), "file:") && len(target) > 2 && target[1] != ':' {
-		p.warn(file, line, "remote include %q not followed", truncate(target))
+	lower := strings.ToLower(target)
+	if scheme := urlScheme(target); scheme == "http" || scheme == "https" {
+		p.warn(file, line, "remote include %q not followed: the scan reads local files only", truncate(redactURL(target)))
 		return
 	}
-	target = strings.TrimPrefix(target, "file:")
+	if strings.HasPrefix(lower, "file:") {
+		target = fileURLPath(target)
+	}
 	if path.IsAbs(target) || strings.HasPrefix(target, `\`) || (len(target) > 1 && target[1] == ':') {
 		p.warn(file, line, "absolute include path %q not followed", truncate(target))
 		return
@@ -423,9 +316,11 @@ func (p *parser) include(file string, line int, target string, direct bool) {
 		p.warn(file, line, "include %q points outside the scanned tree; not followed", truncate(target))
 		return
 	}
+	p.includes = append(p.includes, Include{File: file, Line: line, Target: inc, Constraint: constraint})
 	for _, s := range p.stack {
 		if s == inc {
-			p.warn(file, line, "include cycle: %s -> %s", strings.Join(p.stack, " -> "), inc)
+			// pip 24.3+ fails on a recursive include.
+			p.reject(file, line, "%s includes itself: %s -> %s", inc, strings.Join(p.stack, " -> "), inc)
 			return
 		}
 	}
@@ -442,11 +337,8 @@ func (p *parser) include(file string, line int, target string, direct bool) {
 	}
 	data, err := p.read(inc)
 	if err != nil {
-		p.warn(file, line, "cannot read included file %s: %v", inc, err)
-		return
-	}
-	data = decodeText(data)
-	if !p.checkData(inc, data) {
+		// pip fails on a missing include.
+		p.reject(file, line, "cannot read included file %s: %v", inc, err)
 		return
 	}
 	p.inclBytes += len(data)
@@ -454,5 +346,22 @@ func (p *parser) include(file string, line int, target string, direct bool) {
 		p.warn(file, line, "included files exceed %d bytes in total; %s not parsed", maxIncludeBytes, inc)
 		return
 	}
-	p.parseRequirementsFile(inc, data, direct)
+	if text, ok := p.decodeReqFile(inc, data); ok {
+		p.parseRequirementsFile(inc, text, constraint)
+	}
+}
+
+// fileURLPath turns file:///abs, file://localhost/abs and file:rel into a
+// path.
+func fileURLPath(u string) string {
+	rest := u[len("file:"):]
+	if strings.HasPrefix(rest, "//") {
+		rest = rest[2:]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			rest = rest[i:]
+		} else {
+			rest = "/"
+		}
+	}
+	return rest
 }

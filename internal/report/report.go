@@ -7,6 +7,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"sync"
 	"time"
@@ -54,6 +55,9 @@ type Report struct {
 	Duration time.Duration
 	// ShowSecrets is true when evidence holds full secrets.
 	ShowSecrets bool
+	// Source is the scanned tree, for formats that show the code around a
+	// finding (CodeContext); nil when there is none (probe, staged scans).
+	Source fs.FS
 }
 
 // Summary counts findings by threat and severity.
@@ -96,6 +100,16 @@ func (r *Report) Finalize() {
 		}
 		return a.Message < b.Message
 	})
+	// Analyzers that read the same file (the dependency audit and the
+	// supply-chain analyzer both parse manifests) report its problems once.
+	ws := r.Warnings[:0]
+	for i, w := range r.Warnings {
+		if i > 0 && *w == *r.Warnings[i-1] {
+			continue
+		}
+		ws = append(ws, w)
+	}
+	r.Warnings = ws
 	sort.SliceStable(r.Observations, func(i, j int) bool {
 		a, b := r.Observations[i], r.Observations[j]
 		if a.Mitigation != b.Mitigation {

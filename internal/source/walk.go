@@ -244,7 +244,7 @@ func (w *Walker) walkDir(ctx context.Context, abs, rel string, patterns []gitign
 		if !typ.IsRegular() {
 			continue // sockets, devices, fifos: reading could block
 		}
-		if ignored && !IsEnvLike(name) {
+		if ignored && !IsLocalSecretFile(name) {
 			continue
 		}
 		info, err := e.Info()

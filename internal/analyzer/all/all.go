@@ -7,9 +7,13 @@ import (
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/codekeys"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/deps"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/secrets"
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/supplychain"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/webhook"
 
+	_ "github.com/stripeguard/stripeguard/internal/report/codequality"
+	_ "github.com/stripeguard/stripeguard/internal/report/counts"
 	_ "github.com/stripeguard/stripeguard/internal/report/cyclonedx"
+	_ "github.com/stripeguard/stripeguard/internal/report/htmlfmt"
 	_ "github.com/stripeguard/stripeguard/internal/report/jsonfmt"
 	_ "github.com/stripeguard/stripeguard/internal/report/markdown"
 	_ "github.com/stripeguard/stripeguard/internal/report/sarif"

@@ -6,6 +6,7 @@
 package codekeys
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/rules"
 	"github.com/stripeguard/stripeguard/internal/source"
+	"github.com/stripeguard/stripeguard/internal/source/filekind"
 )
 
 // Name is the analyzer name and rule id prefix.
@@ -73,7 +75,10 @@ func IsDriver(gate uint8, a pyast.Anchor) bool {
 
 func (*Analyzer) Name() string { return Name }
 
-func (*Analyzer) Wants(f *source.File) bool { return pyast.WantsPython(f) }
+// Wants Python files git does not ignore: an ignored local settings file
+// (local_settings.py) is where keys belong; the secrets analyzer checks
+// its permissions.
+func (*Analyzer) Wants(f *source.File) bool { return pyast.WantsPython(f) && !f.Ignored }
 
 // Everything this analyzer reports names Stripe (stripe.api_key, STRIPE_*
 // settings) or holds a live key or webhook secret literal.
@@ -136,6 +141,16 @@ func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, m
 	if sev != finding.SeverityUnknown {
 		f.Severity = sev
 	}
+	if secret != "" && filekind.IsTestCode(m.Path) {
+		// A webhook secret or test key in test code signs requests in
+		// unit tests: visible, low, like the raw detector reports it
+		// (the engine merges the two). A live key stays critical.
+		if ts := secrets.TestFixtureSeverity(credOf(secret)); ts != finding.SeverityUnknown {
+			f.Severity = ts
+			f.Context = secrets.TestFixtureContext
+			f.Message += ", in test code (a test fixture; if it is also the real secret of a deployed endpoint or account, roll it)"
+		}
+	}
 	if related != nil {
 		f.Related = []finding.Location{*related}
 	}
@@ -151,12 +166,20 @@ func (a *analysis) observe(m *pyast.Module, line int, detail string) {
 	a.sink.Observation(&finding.Observation{Mitigation: MitigationFromEnvironment, State: finding.InPlace, Detail: detail, File: m.Path, Line: line})
 }
 
-// evidence shows the statement with any key literal redacted.
-func evidence(m *pyast.Module, n *pyast.Node, secrets ...string) string {
-	s := strings.TrimSpace(m.Text(pyast.StatementOf(n)))
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+// credOf classifies a key literal for the severity rules shared with the
+// secrets analyzer.
+func credOf(k string) secrets.Cred {
+	for _, m := range secrets.Scan([]byte(k), false) {
+		return m.Cred
 	}
+	return secrets.CredNone
+}
+
+// evidence shows the source line holding n (the key literal, or the
+// expression reported), with any key redacted. For a statement spread over
+// lines that is the line the finding points at, not the statement's first.
+func evidence(m *pyast.Module, n *pyast.Node, secrets ...string) string {
+	s := strings.TrimSpace(lineOf(m, n))
 	for _, sec := range secrets {
 		if sec != "" {
 			s = strings.ReplaceAll(s, sec, finding.Redact(sec))
@@ -167,6 +190,21 @@ func evidence(m *pyast.Module, n *pyast.Node, secrets ...string) string {
 		s = s[:160] + "…"
 	}
 	return s
+}
+
+// lineOf is the text of the source line where n starts.
+func lineOf(m *pyast.Module, n *pyast.Node) string {
+	src := m.Src
+	start := int(n.Start)
+	if start < 0 || start > len(src) {
+		return m.Text(pyast.StatementOf(n))
+	}
+	ls := bytes.LastIndexByte(src[:start], '\n') + 1
+	le := len(src)
+	if i := bytes.IndexByte(src[start:], '\n'); i >= 0 {
+		le = start + i
+	}
+	return string(src[ls:le])
 }
 
 func keySeverity(k string) finding.Severity {
@@ -322,7 +360,7 @@ func (a *analysis) call(m *pyast.Module, n *pyast.Node) {
 	f := m.FuncAt(n)
 	if el, ok := m.AsEnvLookup(n); ok && el.Default != nil {
 		if v, ok := m.StringValue(el.Default); ok && isAPIKey(v) {
-			a.emit(EnvDefaultKey, m, el.Default.Line, v, "", fmt.Sprintf("%s falls back to the hard-coded key %s", nameOr(el.Name), finding.Redact(v)), evidence(m, n, v), keySeverity(v), nil)
+			a.emit(EnvDefaultKey, m, el.Default.Line, v, "", fmt.Sprintf("%s falls back to the hard-coded key %s", nameOr(el.Name), finding.Redact(v)), evidence(m, el.Default, v), keySeverity(v), nil)
 		}
 	}
 	pos, kw := m.CallArgs(n)

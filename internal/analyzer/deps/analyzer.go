@@ -15,11 +15,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
-	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
@@ -64,30 +60,33 @@ type Analyzer struct {
 	// and callers that audit many trees with one database).
 	DB *osv.DB
 
-	mu    sync.Mutex
-	files map[string][]byte
+	// tree is the inventory of manifests and the pip file references of
+	// scripts, shared in shape with the supply-chain analyzer.
+	tree *pydeps.Tree
+	// compiled maps a pip-tools input (requirements/main.in) to the
+	// requirements files compiled from it (requirements/main.txt).
+	compiled map[string][]string
 }
 
 // New returns an analyzer for one scan.
 func New(o analyzer.Options) *Analyzer {
-	return &Analyzer{opt: o, Now: clock.Or(o.Now), files: map[string][]byte{}}
+	return &Analyzer{opt: o, Now: clock.Or(o.Now), tree: pydeps.NewTree()}
 }
 
 func (a *Analyzer) Name() string { return Name }
 
-// Wants manifests and lock files on disk; archive members are not
-// installable dependency declarations.
+// Wants manifests and lock files on disk, and the scripts whose pip
+// commands name requirements files; archive members are not installable
+// dependency declarations.
 func (a *Analyzer) Wants(f *source.File) bool {
-	return f.Container == "" && pydeps.IsManifest(f.Rel)
+	return f.Container == "" && pydeps.WantsFile(f.Rel)
 }
 
-// File keeps a copy: Data is only valid during the call, and manifests are
-// parsed together in Finish (includes, lock vs manifest precedence).
+// File keeps a copy of a manifest (Data is only valid during the call, and
+// manifests are parsed together in Finish: includes, lock vs manifest
+// precedence) and only the pip file references of a script.
 func (a *Analyzer) File(_ context.Context, f *source.File, _ finding.Sink) {
-	b := append([]byte(nil), f.Data...)
-	a.mu.Lock()
-	a.files[f.Rel] = b
-	a.mu.Unlock()
+	a.tree.Add(f.Rel, f.Data)
 }
 
 // Finish parses everything, loads the advisory data and reports.
@@ -100,13 +99,12 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 	if db == nil {
 		db = a.loadDB(sink)
 	}
-	au := &audit{sink: sink, db: db, reqs: reqs, indexes: indexes, files: a.files, now: a.Now()}
+	au := &audit{sink: sink, db: db, reqs: reqs, indexes: indexes, files: a.tree.Files(), compiled: a.compiled, now: a.Now()}
 	au.run(ctx)
 	if db != nil {
 		// Records of a zip are decoded when their package is first
 		// queried, so unreadable ones are known only now.
-		for i := range db.Warnings {
-			w := db.Warnings[i]
+		for _, w := range db.WarningList() {
 			sink.Warning(&w)
 		}
 	}
@@ -144,113 +142,39 @@ func (a *Analyzer) markerEnv() map[string]string {
 	return env
 }
 
-// collect parses the buffered manifests and the installed environments.
+// collect parses the buffered manifests, the requirements files pip
+// commands name, and the installed environments.
 func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.Sink) ([]pydeps.Requirement, []pydeps.IndexSetting) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	root := ""
+	var envDirs []string
 	if p != nil {
-		root = p.Root
+		root, envDirs = p.Root, p.EnvDirs
 	}
-	read := func(rel string) ([]byte, error) {
-		rel = path.Clean(rel)
-		if b, ok := a.files[rel]; ok {
-			return b, nil
-		}
-		// Includes may name files the walk did not hand us (excluded
-		// or odd names); read them only from inside the root.
-		if root == "" || rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
-			return nil, fmt.Errorf("%s: outside the scanned tree", rel)
-		}
-		st, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
-		if err != nil {
-			return nil, err
-		}
-		if st.Size() > pydeps.MaxFileSize {
-			return nil, fmt.Errorf("%s: too large", rel)
-		}
-		return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	res := a.tree.Parse(ctx, root, envDirs, pydeps.Options{MarkerEnv: a.markerEnv()})
+	if ctx.Err() != nil {
+		return nil, nil
 	}
-	opt := pydeps.Options{MarkerEnv: a.markerEnv()}
-	names := make([]string, 0, len(a.files))
-	for n := range a.files {
-		// With --include-vendored the walk also shows files inside
-		// virtualenvs; a requirements.txt shipped inside an installed
-		// package says nothing about this application.
-		if p != nil && inEnv(n, p.EnvDirs) {
-			continue
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var reqs []pydeps.Requirement
-	var idx []pydeps.IndexSetting
-	add := func(res pydeps.Result) {
-		reqs = append(reqs, res.Requirements...)
-		idx = append(idx, res.Indexes...)
-		for i := range res.Warnings {
-			w := res.Warnings[i]
+	a.compiled = res.Compiled
+	warn := func(ws []finding.Warning) {
+		for i := range ws {
+			w := ws[i]
 			sink.Warning(&w)
 		}
 	}
-	for _, n := range names {
-		if ctx.Err() != nil {
-			return nil, nil
-		}
-		add(pydeps.Parse(n, a.files[n], read, opt))
-	}
-	var envs [][2]string // dir on disk, display prefix
-	if p != nil {
-		for _, e := range p.EnvDirs {
-			envs = append(envs, [2]string{filepath.Join(root, filepath.FromSlash(e)), e})
-		}
-	}
-	for _, e := range a.opt.PythonEnvs {
-		envs = append(envs, [2]string{e, filepath.ToSlash(e)})
-	}
+	warn(res.Warnings)
+	reqs, idx := res.Requirements, res.Indexes
+	envs, ws := pydeps.Environments(root, envDirs, a.opt.PythonEnvs)
+	warn(ws)
 	for _, e := range envs {
 		if ctx.Err() != nil {
 			return nil, nil
 		}
-		if st, err := os.Stat(e[0]); err != nil || !st.IsDir() {
-			sink.Warning(&finding.Warning{File: e[1], Kind: finding.WarnUnreadable, Message: fmt.Sprintf("python environment not readable: %v", errOrNotDir(err))})
-			continue
-		}
-		add(pydeps.ReadInstalled(os.DirFS(e[0]), e[1]))
+		r := pydeps.ReadInstalled(os.DirFS(e.Dir), e.Display)
+		reqs = append(reqs, r.Requirements...)
+		idx = append(idx, r.Indexes...)
+		warn(r.Warnings)
 	}
-	return dedupe(reqs), idx
-}
-
-func inEnv(rel string, envs []string) bool {
-	for _, e := range envs {
-		if rel == e || strings.HasPrefix(rel, e+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-func errOrNotDir(err error) error {
-	if err != nil {
-		return err
-	}
-	return fmt.Errorf("not a directory")
-}
-
-// dedupe drops requirements seen twice (a -r include is parsed both from the
-// including file and on its own).
-func dedupe(reqs []pydeps.Requirement) []pydeps.Requirement {
-	seen := map[string]bool{}
-	out := reqs[:0]
-	for _, r := range reqs {
-		k := strings.Join([]string{r.Name, string(r.Source), r.File, fmt.Sprint(r.Line), r.Version, r.Specifier, r.URL}, "\x00")
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, r)
-	}
-	return out
+	return pydeps.Dedupe(append(reqs, pydeps.ApplyConstraints(reqs, res.Constraints)...)), idx
 }
 
 // DBPath returns the advisory data to use: --db, else the user cache if
@@ -274,7 +198,7 @@ func (a *Analyzer) loadDB(sink finding.Sink) *osv.DB {
 		sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.Missing, Detail: "no advisory data available (run stripeguard db update)"})
 		return nil
 	}
-	db, err := osv.Load(p)
+	db, err := osv.Shared(p)
 	if err != nil {
 		sink.Warning(&finding.Warning{File: p, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known vulnerabilities were not checked", err)})
 		sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.Missing, Detail: "advisory data at " + p + " not readable"})

@@ -2,6 +2,7 @@ package deps
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -396,5 +397,131 @@ func TestStripeUnpinnedSeverity(t *testing.T) {
 	})
 	if len(c.Findings) != 0 || len(c.Observations) != 1 || c.Observations[0].Mitigation != MitigationStripePinned {
 		t.Errorf("locked stripe: %+v %+v", c.Findings, c.Observations)
+	}
+}
+
+// pip-tools layouts: an input (.in) listing stripe unpinned is fine when a
+// requirements file compiled from it pins stripe; the twins, where nothing
+// compiled from the input pins it, are reported.
+func TestPipToolsLayouts(t *testing.T) {
+	tests := []struct {
+		dir      string
+		unpinned []string // file:line of deps/stripe-unpinned
+	}{
+		{"same-stem", nil},
+		{"header", nil},
+		{"uv", nil},
+		{"root", nil},
+		{"no-output", []string{"requirements/main.in:1"}},
+		{"stale", []string{"requirements/main.in:2"}},
+		{"other-input", []string{"requirements/main.in:1"}},
+		{"hand-written", []string{"requirements.in:1", "requirements.txt:2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			t.Setenv("XDG_CACHE_HOME", t.TempDir())
+			c := scan(t, filepath.Join("testdata", "piptools", tt.dir), analyzer.Options{}, nil, fresh)
+			var got []string
+			for _, f := range c.Findings {
+				if f.RuleID == StripeUnpinned.ID {
+					got = append(got, fmt.Sprintf("%s:%d", f.File, f.Line))
+				}
+			}
+			sort.Strings(got)
+			if strings.Join(got, " ") != strings.Join(tt.unpinned, " ") {
+				t.Errorf("stripe-unpinned at %v, want %v", got, tt.unpinned)
+			}
+			if len(tt.unpinned) == 0 {
+				st, detail := obsState(c, MitigationStripePinned)
+				if st != finding.InPlace {
+					t.Errorf("stripe-pinned = %s, want in place", st)
+				}
+				t.Log(detail)
+			}
+		})
+	}
+}
+
+func inventory(c *finding.Collector) []string {
+	var out []string
+	for _, p := range c.Packages {
+		v := p.Version
+		if v == "" {
+			v = p.Specifier
+		}
+		s := fmt.Sprintf("%s %s %s", p.Name, v, p.Source)
+		if p.URL != "" {
+			s += " " + p.URL
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Where pip takes requirements from besides requirements*.txt: constraints
+// files pin what something requires (and add nothing themselves), files
+// named by pip commands in a Dockerfile or CI workflow are read whatever
+// their name, and direct references are listed (a wheel's version is
+// audited).
+func TestRequirementSources(t *testing.T) {
+	needShared(t)
+	tests := []struct {
+		dir       string
+		want      []want
+		inventory []string
+	}{
+		{dir: "app-constraints",
+			want: []want{{"deps/vulnerable-package", "constraints.txt", 3, finding.High, "PYSEC-2023-74", "2.31.0"}},
+			// urllib3 and never-required are only constrained: nothing
+			// installs them.
+			inventory: []string{"requests 2.30.0 pinned", "stripe 11.6.0 pinned"}},
+		{dir: "app-scripts",
+			want: []want{
+				{"deps/vulnerable-package", "deps/pins.txt", 2, finding.High, "PYSEC-2023-74", "2.31.0"},
+				{"deps/vulnerable-package", "deps/test-reqs.cfg", 1, finding.High, "PYSEC-2024-60", "3.7"},
+			},
+			inventory: []string{"idna 3.6 pinned", "pytest >=8 range", "requests 2.30.0 pinned", "stripe 11.6.0 pinned"}},
+		{dir: "app-direct",
+			want: []want{
+				{"deps/vulnerable-package", "requirements.txt", 1, finding.High, "PYSEC-2023-74", "2.31.0"},
+				{"deps/vulnerable-package", "requirements.txt", 2, finding.High, "PYSEC-2023-192,PYSEC-2023-212", "1.26.18"},
+			},
+			inventory: []string{
+				"  direct-reference ./vendor/notifier",
+				"billing-core  direct-reference git+https://git.example.com/org/billing-core.git@v3#egg=billing-core",
+				"requests 2.30.0 direct-reference https://files.example.com/wheels/requests-2.30.0-py3-none-any.whl",
+				"stripe 11.6.0 pinned",
+				"urllib3 1.26.5 direct-reference https://files.example.com/wheels/urllib3-1.26.5-py2.py3-none-any.whl",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			c := scan(t, filepath.Join("testdata", tt.dir), analyzer.Options{DBPath: sharedDB}, nil, fresh)
+			for _, w := range c.Warnings {
+				t.Errorf("unexpected warning %+v", w)
+			}
+			got := summarize(c)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("findings\n got  %+v\n want %+v", got, tt.want)
+			}
+			if inv := inventory(c); strings.Join(inv, "\n") != strings.Join(tt.inventory, "\n") {
+				t.Errorf("inventory\n got  %q\n want %q", inv, tt.inventory)
+			}
+			if st, _ := obsState(c, MitigationStripePinned); st != finding.InPlace {
+				t.Errorf("stripe-pinned = %s: a constraint or == pin fixes it", st)
+			}
+		})
+	}
+}
+
+// The inventory (and so the SBOM) does not depend on advisory data, and
+// says how each version is known.
+func TestInventoryWithoutData(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	c := scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{}, nil, fresh)
+	want := []string{"certifi 2023.7.22 pinned", "idna 3.6 pinned", "requests 2.30.0 pinned", "stripe >=2.0 range", "urllib3 >=1.26,<2 range"}
+	if inv := inventory(c); strings.Join(inv, "\n") != strings.Join(want, "\n") {
+		t.Errorf("inventory\n got  %q\n want %q", inv, want)
 	}
 }

@@ -22,7 +22,9 @@ type audit struct {
 	reqs    []pydeps.Requirement
 	indexes []pydeps.IndexSetting
 	files   map[string][]byte
-	now     time.Time
+	// compiled maps a pip-tools input to the files compiled from it.
+	compiled map[string][]string
+	now      time.Time
 
 	checked, vulnerable int
 }
@@ -47,15 +49,20 @@ func (au *audit) run(ctx context.Context) {
 		au.freshness()
 		au.db.Prefetch(names)
 	}
+	// Unnamed direct references (a local directory, a VCS URL without
+	// #egg=) still belong in the inventory.
+	for _, r := range au.reqs {
+		if r.Name == "" && r.URL != "" {
+			au.inventory(&finding.Package{Ecosystem: "PyPI", Source: "direct-reference", URL: redactedURL(r.URL)})
+		}
+	}
 	for _, name := range names {
 		if ctx.Err() != nil {
 			return
 		}
 		rs := byName[name]
 		sortReqs(rs)
-		if au.db != nil {
-			au.checkPackage(name, rs)
-		}
+		au.checkPackage(name, rs)
 		if name == stripe {
 			au.stripeChecks(rs)
 		}
@@ -82,25 +89,43 @@ func (au *audit) inventory(p *finding.Package) {
 	}
 }
 
-// checkPackage picks the best-known versions of one package and matches them.
+// checkPackage picks the best-known versions of one package, lists them in
+// the inventory and, with advisory data, matches them.
 func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
-	var installed, locked, ranges, direct []pydeps.Requirement
+	var installed, locked, ranges, direct, refs []pydeps.Requirement
 	for _, r := range rs {
 		switch {
 		case r.Source == pydeps.SourceInstalled && r.Version != "":
 			installed = append(installed, r)
 		case isLocked(r):
 			locked = append(locked, r)
-		case r.Source != pydeps.SourceInstalled && r.Source != pydeps.SourceLockfile && r.URL == "":
+		case r.URL != "" && r.Source != pydeps.SourceInstalled:
+			refs = append(refs, r)
+		case r.Source != pydeps.SourceInstalled && r.Source != pydeps.SourceLockfile:
 			ranges = append(ranges, r)
 		}
 		if r.Direct {
 			direct = append(direct, r)
 		}
 	}
+	// A direct reference whose version is known (a wheel file name, an
+	// sdist's) is audited like a pin; the others are listed only.
+	var refVersions, refUnknown []pydeps.Requirement
+	for _, r := range refs {
+		if r.Version != "" && pep440.Valid(r.Version) {
+			refVersions = append(refVersions, r)
+		} else {
+			refUnknown = append(refUnknown, r)
+		}
+	}
 	tier := installed
 	if len(tier) == 0 {
-		tier = locked
+		tier = append(locked, refVersions...)
+	}
+	for _, r := range refUnknown {
+		if len(installed) == 0 {
+			au.inventory(&finding.Package{Name: name, Ecosystem: "PyPI", Source: "direct-reference", URL: redactedURL(r.URL)})
+		}
 	}
 	if len(tier) > 0 {
 		// One finding per distinct version, located at its first source.
@@ -115,13 +140,22 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 		}
 		for _, v := range order {
 			locs := byVer[v]
-			au.inventory(&finding.Package{Name: name, Version: locs[0].Version, Ecosystem: "PyPI", Source: sourceVerb(locs[0])})
+			p := &finding.Package{Name: name, Version: locs[0].Version, Ecosystem: "PyPI", Source: inventorySource(locs[0])}
+			if locs[0].URL != "" {
+				p.URL = redactedURL(locs[0].URL)
+			}
+			au.inventory(p)
+			if au.db == nil {
+				continue
+			}
 			au.checked++
-			m := au.db.Check(name, locs[0].Version)
+			// Malicious-package reports (MAL-) are the supply-chain
+			// analyzer's: such a package is hostile, not vulnerable.
+			m := au.db.Check(name, locs[0].Version).WithoutMalicious()
 			if len(m.Vulns) == 0 {
 				if name == stripe {
 					au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
-						Detail: fmt.Sprintf("stripe %s %s, no known advisories", locs[0].Version, sourceVerb(locs[0])), File: locs[0].File, Line: locs[0].Line})
+						Detail: fmt.Sprintf("stripe %s (%s), no known advisories", locs[0].Version, sourceVerb(locs[0])), File: locs[0].File, Line: locs[0].Line})
 				}
 				continue
 			}
@@ -137,9 +171,12 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 				Message: fmt.Sprintf("%s: specifier %q is not PEP 440; its range was not audited", r.RawName, r.Specifier)})
 			continue
 		}
-		au.inventory(&finding.Package{Name: name, Specifier: r.Specifier, Ecosystem: "PyPI", Source: sourceVerb(r)})
+		au.inventory(&finding.Package{Name: name, Specifier: r.Specifier, Ecosystem: "PyPI", Source: "range"})
+		if au.db == nil {
+			continue
+		}
 		au.checked++
-		m := au.db.Admits(name, ss)
+		m := au.db.Admits(name, ss).WithoutMalicious()
 		if len(m.Vulns) == 0 {
 			if name == stripe {
 				au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePatched, State: finding.InPlace,
@@ -150,6 +187,41 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 		au.vulnerable++
 		au.emit(name, []pydeps.Requirement{r}, nil, m, true)
 	}
+}
+
+// inventorySource says how the inventory knows a version: installed,
+// locked (lock file), pinned (== in a manifest or a constraint),
+// direct-reference (a URL or path naming the version).
+func inventorySource(r pydeps.Requirement) string {
+	switch {
+	case r.URL != "" && r.Source != pydeps.SourceInstalled:
+		return "direct-reference"
+	case r.Constraint:
+		return "pinned"
+	}
+	return sourceVerb(r)
+}
+
+// redactedURL hides credentials in a direct reference before it reaches
+// a report.
+func redactedURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			user := rest[:at]
+			if j := strings.IndexByte(user, ':'); j >= 0 {
+				user = user[:j] + ":***"
+			} else if user != "git" && len(user) > 12 {
+				user = "***"
+			}
+			return u[:i+3] + user + rest[at:]
+		}
+	}
+	return u
 }
 
 func displaySpec(s string) string {
@@ -165,6 +237,10 @@ func sourceVerb(r pydeps.Requirement) string {
 		return "installed"
 	case r.Source == pydeps.SourceLockfile:
 		return "locked"
+	case r.URL != "":
+		return "direct reference"
+	case r.Constraint:
+		return "pinned by constraint"
 	}
 	return "pinned"
 }
@@ -177,6 +253,8 @@ func sourceLabel(r pydeps.Requirement, isRange bool) string {
 		return "installed"
 	case r.Source == pydeps.SourceLockfile:
 		return "lockfile"
+	case r.URL != "":
+		return "direct-reference"
 	}
 	return "pinned"
 }
@@ -326,7 +404,9 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 	locked := false
 	var pin *pydeps.Requirement
 	for i, r := range rs {
-		if r.Source == pydeps.SourceLockfile && r.Version != "" {
+		// A lock file or a constraints file (pip install -c) pinning
+		// stripe fixes the version whatever the manifests allow.
+		if (r.Source == pydeps.SourceLockfile || r.Constraint) && r.Version != "" && r.URL == "" {
 			locked = true
 		}
 		if pin == nil && isLocked(r) {
@@ -350,9 +430,18 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 		f.File, f.Line = r.File, r.Line
 		f.Key = "stripe-source:" + why
 		f.Message = "stripe " + why
-		f.Evidence = strings.TrimSpace(r.RawName + r.Specifier + " " + r.URL)
+		f.Evidence = strings.TrimSpace(r.RawName + r.Specifier + " " + redactedURL(r.URL))
 		f.Package = &finding.Package{Name: stripe, Version: r.Version, Specifier: r.Specifier, Ecosystem: osv.Ecosystem, Source: string(r.Source)}
 		au.sink.Finding(f)
+	}
+	// Exact pins by file, for pip-tools inputs compiled to pinned files.
+	pinnedIn := map[string]pydeps.Requirement{}
+	for _, r := range rs {
+		if isLocked(r) && r.Source == pydeps.SourceRequirements {
+			if _, ok := pinnedIn[r.File]; !ok {
+				pinnedIn[r.File] = r
+			}
+		}
 	}
 	if !locked {
 		for _, r := range rs {
@@ -360,6 +449,15 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 				continue
 			}
 			if au.isLibrary(r) {
+				continue
+			}
+			if out, pinned := au.compiledPin(r, pinnedIn); out != "" {
+				// requirements/main.in lists stripe unpinned by design:
+				// pip-compile pins it in the compiled file that is
+				// installed.
+				au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.InPlace,
+					Detail: fmt.Sprintf("stripe%s in %s is pinned to %s by %s, compiled from it", displaySpec(r.Specifier), r.File, pinned.Version, out),
+					File:   pinned.File, Line: pinned.Line})
 				continue
 			}
 			f := StripeUnpinned.New()
@@ -387,8 +485,19 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 	}
 	if !bad && pin != nil {
 		au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.InPlace,
-			Detail: fmt.Sprintf("stripe %s %s from PyPI", sourceVerb(*pin), pin.Version), File: pin.File, Line: pin.Line})
+			Detail: fmt.Sprintf("stripe %s (%s) from PyPI", pin.Version, sourceVerb(*pin)), File: pin.File, Line: pin.Line})
 	}
+}
+
+// compiledPin finds the compiled requirements file (pip-compile, uv pip
+// compile) of a pip-tools input that pins the package; "" when none does.
+func (au *audit) compiledPin(r pydeps.Requirement, pinnedIn map[string]pydeps.Requirement) (string, pydeps.Requirement) {
+	for _, out := range au.compiled[r.File] {
+		if p, ok := pinnedIn[out]; ok {
+			return out, p
+		}
+	}
+	return "", pydeps.Requirement{}
 }
 
 // lowerBound is the highest lower bound the specifier set imposes.
@@ -429,7 +538,11 @@ func unexpectedSource(r pydeps.Requirement) string {
 		if r.Editable {
 			kind = "an editable " + strings.TrimPrefix(strings.TrimPrefix(kind, "a "), "an ")
 		}
-		return fmt.Sprintf("is %s from %s (%s), not from PyPI", sourceVerb(r), kind, r.URL)
+		verb := "installed"
+		if r.Source == pydeps.SourceLockfile {
+			verb = "locked"
+		}
+		return fmt.Sprintf("is %s from %s (%s), not from PyPI", verb, kind, redactedURL(r.URL))
 	}
 	if r.Index != "" && !isPyPI(r.Index) {
 		return fmt.Sprintf("is %s from the package index %s, not PyPI", sourceVerb(r), r.Index)

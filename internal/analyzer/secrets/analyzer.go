@@ -70,6 +70,9 @@ type fileState struct {
 	sawSkLive, sawRk       int
 	logged                 int
 	loggedWhere            string
+	// worst is the most sensitive credential the file holds (for the
+	// permission finding, which names it).
+	worst Cred
 }
 
 // File scans one file.
@@ -106,6 +109,11 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 
 	envLike := source.IsEnvLike(f.Base()) && f.Container == ""
 	envIgnored := envLike && f.Ignored && !f.Tracked
+	// A git-ignored local secrets file (.env, local_settings.py,
+	// secrets.json…) is where keys belong: its keys are not findings, its
+	// permissions are checked.
+	keysBelong := f.Container == "" && f.Ignored && !f.Tracked && source.IsLocalSecretFile(f.Base())
+	testCode := filekind.IsTestCode(f.Inner())
 	lx := lineIndex{data: data}
 	var st fileState
 
@@ -115,10 +123,13 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 		}
 		line, _ := lx.pos(m.Start)
 		if m.DocKey {
-			if !envIgnored && (m.Cred.Secret() || a.opts.ShowPublishable) {
-				a.emit(sink, f, kind, m, spans, &lx, DocumentationKey)
+			if !keysBelong && (m.Cred.Secret() || a.opts.ShowPublishable) {
+				a.emit(sink, f, kind, m, spans, &lx, DocumentationKey, testCode)
 			}
 			continue
+		}
+		if m.Cred.Secret() && severityRank(m.Cred) > severityRank(st.worst) {
+			st.worst = m.Cred
 		}
 		if m.Cred.Secret() && st.firstSecret == 0 {
 			st.firstSecret = line
@@ -136,13 +147,13 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 				st.sawRk = line
 			}
 		}
-		if envIgnored {
+		if keysBelong {
 			continue
 		}
 		if !m.Cred.Secret() && !a.opts.ShowPublishable {
 			continue
 		}
-		a.emit(sink, f, kind, m, spans, &lx, ruleFor(m.Cred))
+		a.emit(sink, f, kind, m, spans, &lx, ruleFor(m.Cred), testCode)
 		if m.Cred.Secret() && st.logged == 0 {
 			// A key in a log, or in a notebook cell's saved output, was
 			// printed by the code that produced it.
@@ -153,7 +164,7 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 			}
 		}
 	}
-	a.fileLevel(sink, f, envLike, envIgnored, &st)
+	a.fileLevel(sink, f, kind, envLike, envIgnored, keysBelong, &st)
 	// A committed .env that holds keys defines variables, but it is the
 	// leak, not evidence of keys kept out of files.
 	leakyEnv := kind == filekind.Env && st.firstSecret > 0 && !envIgnored
@@ -169,18 +180,32 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 	}
 }
 
-func (a *Analyzer) fileLevel(sink finding.Sink, f *source.File, envLike, envIgnored bool, st *fileState) {
-	if st.firstLive > 0 && f.Abs != "" {
+func (a *Analyzer) fileLevel(sink finding.Sink, f *source.File, kind filekind.Kind, envLike, envIgnored, keysBelong bool, st *fileState) {
+	// Permissions matter for the local files where keys are meant to
+	// live, outside git: a file git tracks is in every clone whatever
+	// its mode (0644 is git's default), and there the key itself is the
+	// finding.
+	// Logs are local runtime files too: one that caught a key and that
+	// every user can read spreads it.
+	localFile := f.Abs != "" && f.Container == "" && !f.Tracked &&
+		(keysBelong || source.IsLocalSecretFile(f.Base()) || kind == filekind.Log)
+	if st.firstSecret > 0 && localFile {
+		what := "a Stripe " + st.worst.String()
 		if perm := f.Mode.Perm(); perm&0o004 != 0 {
 			r := WorldReadableKeyFile.New()
-			r.File, r.Line, r.Key = f.Rel, st.firstLive, "mode"
-			r.Message = fmt.Sprintf("%s holds a live Stripe secret and is readable by every user on the host (mode %04o)", f.Rel, perm)
+			r.File, r.Line, r.Key = f.Rel, st.firstSecret, "mode"
+			r.Message = fmt.Sprintf("%s holds %s and is readable by every user on the host (mode %04o)", f.Rel, what, perm)
+			if !st.worst.Live() {
+				// A test key on a shared host exposes the test
+				// account only.
+				r.Severity = finding.Low
+			}
 			r.Evidence = fmt.Sprintf("mode %04o", perm)
 			r.Mitigation = "Run `chmod 600 " + shellQuote(f.Rel) + "` so only the owner can read it; roll the key if other users had access."
 			sink.Finding(r)
 		} else if perm&0o077 == 0 {
 			sink.Observation(&finding.Observation{Mitigation: MitigationPermissions, State: finding.InPlace,
-				Detail: fmt.Sprintf("file holding a live key is owner-only (mode %04o)", perm), File: f.Rel})
+				Detail: fmt.Sprintf("%s holding %s is owner-only (mode %04o)", f.Rel, what, perm), File: f.Rel})
 		}
 	}
 	if envLike && st.firstSecret > 0 {
@@ -203,6 +228,9 @@ func (a *Analyzer) fileLevel(sink finding.Sink, f *source.File, envLike, envIgno
 			sink.Observation(&finding.Observation{Mitigation: MitigationFromEnv, State: finding.InPlace,
 				Detail: "keys are kept in git-ignored env file " + f.Rel, File: f.Rel})
 		}
+	} else if keysBelong && st.firstSecret > 0 {
+		sink.Observation(&finding.Observation{Mitigation: MitigationFromEnv, State: finding.InPlace,
+			Detail: "keys are kept in git-ignored local file " + f.Rel, File: f.Rel})
 	}
 	if st.sawSkLive > 0 {
 		sink.Observation(&finding.Observation{Mitigation: MitigationRestricted, State: finding.Missing,
@@ -221,7 +249,7 @@ func (a *Analyzer) fileLevel(sink finding.Sink, f *source.File, envLike, envIgno
 // emit builds the finding for one match: the location, a message that
 // says where the key sits and why that matters there, and evidence that
 // never holds the full key.
-func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m Match, spans []cellSpan, lx *lineIndex, rule *rules.Rule) {
+func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m Match, spans []cellSpan, lx *lineIndex, rule *rules.Rule, testCode bool) {
 	r := rule.New()
 	r.File = f.Rel
 	r.Secret = m.Key
@@ -314,6 +342,13 @@ func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m
 		where += "; found inside " + f.Container + " of " + outer + ", which ships it to everyone who installs the artifact"
 	}
 
+	if testCode && TestFixtureSeverity(m.Cred) != finding.SeverityUnknown && rule != DocumentationKey {
+		// Test suites sign requests with throwaway webhook secrets and
+		// seed test accounts: visible, low. A live key is never a fixture.
+		r.Severity = TestFixtureSeverity(m.Cred)
+		r.Context = TestFixtureContext
+		where += ", in test code (a test fixture; if it is also the real secret of a deployed endpoint or account, roll it)"
+	}
 	if rule == DocumentationKey {
 		r.Message = "Stripe's documentation example key (" + docKeys[m.Key] + ") " + where + "; not a leak, but the code was copied from the docs"
 	} else if !m.Cred.Secret() {
@@ -326,6 +361,39 @@ func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m
 	}
 	r.Evidence = evidence(f.Data, m)
 	sink.Finding(r)
+}
+
+// TestFixtureContext is the finding context of a test value found in test
+// code (filekind.IsTestCode).
+const TestFixtureContext = "test fixture"
+
+// TestFixtureSeverity is the severity of a credential found in test code:
+// low for webhook signing secrets and test keys, SeverityUnknown (keep
+// the rule's) for live keys, which are critical anywhere. The code
+// analyzers use it too, so that the engine's merge keeps one severity.
+func TestFixtureSeverity(c Cred) finding.Severity {
+	switch c {
+	case WebhookSecret, TestSecret, TestRestricted:
+		return finding.Low
+	}
+	return finding.SeverityUnknown
+}
+
+// severityRank orders credentials by what their exposure costs.
+func severityRank(c Cred) int {
+	switch c {
+	case LiveSecret:
+		return 5
+	case LiveRestricted:
+		return 4
+	case WebhookSecret:
+		return 3
+	case TestSecret:
+		return 2
+	case TestRestricted:
+		return 1
+	}
+	return 0
 }
 
 // evidence is the key, redacted, in its immediate context. The context is

@@ -114,6 +114,41 @@ func TestScanBoundaries(t *testing.T) {
 	}
 }
 
+// TestRandomKeysRarelyPlaceholders: bodies drawn from the whole base62
+// alphabet (which can spell words, unlike secretstest's) are almost never
+// dismissed, even with the word and repeated-word rules.
+func TestRandomKeysRarelyPlaceholders(t *testing.T) {
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	r := rand.New(rand.NewPCG(9, 9))
+	dismissed := 0
+	const n = 20000
+	for i := 0; i < n; i++ {
+		size := []int{24, 32, 99}[i%3]
+		b := make([]byte, size)
+		for j := range b {
+			b[j] = alnum[r.IntN(len(alnum))]
+		}
+		why := placeholderReason(string(b))
+		if why == "" {
+			continue
+		}
+		for _, w := range []string{"wrong", "invalid", "bogus", "secret", "testing"} {
+			if strings.Contains(why, w) {
+				dismissed++
+			}
+		}
+		if strings.HasPrefix(why, "repeats") {
+			dismissed++
+		}
+	}
+	// "your" and "xxxx" already dismiss about 1 in 10^4 99-character
+	// bodies; the test-suite words and the repeated-word rule must add
+	// nothing measurable.
+	if dismissed > 0 {
+		t.Errorf("%d of %d random bodies dismissed by the test-value rules", dismissed, n)
+	}
+}
+
 func TestPlaceholders(t *testing.T) {
 	tests := []struct {
 		name, text string
@@ -140,6 +175,13 @@ func TestPlaceholders(t *testing.T) {
 		{"few distinct", skLive + "aqaqaqqqaaaqqaqqaaqqaqzz", "too few distinct characters"},
 		{"whsec zeros", whsec + strings.Repeat("0", 64), "one repeated character"},
 		{"one digit off", skLive + strings.Repeat("0", 23) + "1", "too few distinct characters"},
+		// Throwaway values of test suites: words, repeated words.
+		{"wrong secret repeated", whsec + "WRONGSECRETWRONGSECRETWRONG000000", "contains \"wrong\""},
+		{"invalid", whsec + "invalidSignatureKey8m2Q9vRt4Zp7Lw3", "contains \"invalid\""},
+		{"test secret words", whsec + "testsecretfortheunittestsonly1234", "contains \"secret\""},
+		{"bogus", skTest + "bogusKeyForUnitTests8m2Q9vRt4", "contains \"bogus\""},
+		{"repeated word", whsec + "Q7hBnQ7hBnQ7hBnZ4kLmQ7hBn2Xc9Vw1", "repeats \"Q7hBn\""},
+		{"repeated long word", skTest + "PaymentsTeamPaymentsTeam8m2Q", "repeats \"PaymentsTeam\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

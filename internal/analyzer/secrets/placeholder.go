@@ -14,6 +14,10 @@ import (
 var placeholderWords = []string{
 	"xxxx", "your", "fake", "dummy", "example", "sample", "replace", "changeme",
 	"placeholder", "insert", "redacted", "notreal", "mykey", "secretkey", "apikey",
+	// Words test suites spell into wrong or throwaway secrets
+	// ("whsec_WRONGSECRET…", "whsec_invalid…"). Five letters or more:
+	// each matches a random 99-character body about once in 10^7.
+	"wrong", "invalid", "bogus", "secret", "testing",
 }
 
 // placeholderReason says why a key body is an example, or "" when it looks
@@ -51,10 +55,66 @@ func placeholderReason(body string) string {
 	if entropy(body) < 3.0 {
 		return "low entropy"
 	}
+	if w := repeatedWord(body); w != "" {
+		return "repeats " + quote(w)
+	}
 	return ""
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
+
+// repeatedWord finds a word of 5 to 16 characters written several times
+// so that its copies cover half the body or more ("WRONGSECRET" three
+// times, padded with zeros). A random base62 body repeats a 5-character
+// run about once in 10^5 99-character keys, and never over half of it.
+// Cost: one pass per word length over the body, on key candidates only.
+func repeatedWord(body string) string {
+	const minWord, maxWord = 5, 16
+	if !repeated5gram(body) {
+		return "" // every repeated word repeats its first five characters
+	}
+	seen := make(map[string]bool, len(body))
+	for n := maxWord; n >= minWord; n-- {
+		if 2*n > len(body) {
+			continue
+		}
+		clear(seen)
+		for i := 0; i+n <= len(body); i++ {
+			w := body[i : i+n]
+			if !seen[w] {
+				seen[w] = true
+				continue
+			}
+			if strings.Count(body, w)*n*2 >= len(body) {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// repeated5gram reports whether some run of five characters occurs twice:
+// an allocation-free filter (five bytes packed into a word, open
+// addressing in a table on the stack) that random bodies almost always
+// fail, so repeatedWord's full search runs for placeholders only.
+func repeated5gram(body string) bool {
+	if len(body) < 10 || len(body) > 400 {
+		return len(body) > 400 // (no key is that long; keep the full check)
+	}
+	var table [1024]uint64
+	for i := 0; i+5 <= len(body); i++ {
+		h := uint64(1)<<63 | uint64(body[i])<<32 | uint64(body[i+1])<<24 | uint64(body[i+2])<<16 | uint64(body[i+3])<<8 | uint64(body[i+4])
+		j := (h * 0x9E3779B97F4A7C15) >> 54
+		for table[j] != 0 {
+			if table[j] == h {
+				return true
+			}
+			j = (j + 1) & 1023
+		}
+		table[j] = h
+	}
+	return false
+}
 
 // period is the smallest p such that s is a repetition of its first p bytes
 // (the last repetition may be cut short).

@@ -25,7 +25,7 @@ func init() {
 		&mitigation.Mitigation{ID: MitigationNoHardcoded, Threat: finding.KeyExposure, Title: "No live or test secret key is stored in the repository's files", CheckedBy: by},
 		&mitigation.Mitigation{ID: MitigationWebhookSecret, Threat: finding.KeyExposure, Title: "No webhook signing secret (whsec_) is committed", CheckedBy: by},
 		&mitigation.Mitigation{ID: MitigationEnvIgnored, Threat: finding.KeyExposure, Title: ".env files holding keys are git-ignored and untracked", CheckedBy: by},
-		&mitigation.Mitigation{ID: MitigationPermissions, Threat: finding.KeyExposure, Title: "Files holding live keys are readable by their owner only (chmod 600)", CheckedBy: by},
+		&mitigation.Mitigation{ID: MitigationPermissions, Threat: finding.KeyExposure, Title: "Local files holding keys (.env, local settings, credentials) are readable by their owner only (chmod 600)", CheckedBy: by},
 		&mitigation.Mitigation{ID: MitigationFromEnv, Threat: finding.KeyExposure, Title: "Keys are read from the environment or a secret manager", CheckedBy: by, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationRestricted, Threat: finding.KeyExposure, Title: "Restricted keys (rk_) with least privilege are used instead of the unrestricted secret key", CheckedBy: by, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationNotLogged, Threat: finding.KeyExposure, Title: "Keys never reach logs", CheckedBy: by},
@@ -109,8 +109,8 @@ var (
 	}
 	WorldReadableKeyFile = &rules.Rule{
 		ID: "secrets/world-readable-key-file", Threat: finding.KeyExposure, Severity: finding.Medium,
-		Name:         "File holding a live key is world-readable",
-		Description:  "The file holds a live secret (sk_live_, rk_live_ or whsec_) and its mode lets every local user read it (other-read bit set), e.g. other accounts on a shared host or a compromised low-privilege service.",
+		Name:         "Local file holding a key is world-readable",
+		Description:  "A local file that git does not track and where keys are meant to live (.env, local settings, secrets or credentials files, *.local.* overrides) or a log that caught a key has a mode that lets every local user read it (other-read bit set): other accounts on a shared host, a compromised low-privilege service. Medium for a live key or a webhook signing secret, low for a test key. Files git tracks are not checked: they are in every clone whatever their mode, and the key in them is the finding.",
 		Mitigation:   "chmod 600 the file (owner read/write only).",
 		MitigationID: MitigationPermissions,
 		Vulnerable:   "-rw-r--r--  .env",

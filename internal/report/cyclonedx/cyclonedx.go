@@ -182,16 +182,26 @@ func Build(r *report.Report) *BOM {
 	// The inventory lists every package the audit saw; findings then add
 	// locations and vulnerabilities.
 	for _, p := range r.Packages {
-		if p.Name == "" || (p.Ecosystem != "" && p.Ecosystem != "PyPI") {
+		if (p.Name == "" && p.URL == "") || (p.Ecosystem != "" && p.Ecosystem != "PyPI") {
 			continue
 		}
 		ref := Purl(p.Name, p.Version)
+		c := &Component{Type: "library", BOMRef: ref, Name: p.Name, Version: p.Version, Purl: ref}
+		if p.Name == "" {
+			// A direct reference whose project name is not written
+			// anywhere (a local directory, a VCS URL without #egg=):
+			// no purl can be made, the URL identifies it.
+			ref = "direct:" + p.URL
+			c = &Component{Type: "library", BOMRef: ref, Name: directName(p.URL)}
+		}
 		if comps[ref] != nil {
 			continue
 		}
-		c := &Component{Type: "library", BOMRef: ref, Name: p.Name, Version: p.Version, Purl: ref}
 		if p.Source != "" {
 			c.Properties = append(c.Properties, Property{Name: "stripeguard:source", Value: p.Source})
+		}
+		if p.URL != "" {
+			c.Properties = append(c.Properties, Property{Name: "stripeguard:direct-reference", Value: p.URL})
 		}
 		if p.Version == "" && p.Specifier != "" {
 			c.Properties = append(c.Properties, Property{Name: "stripeguard:specifier", Value: p.Specifier})
@@ -277,6 +287,19 @@ func Build(r *report.Report) *BOM {
 	sum[8] = sum[8]&0x3f | 0x80 // RFC 4122 variant
 	bom.SerialNumber = fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
 	return bom
+}
+
+// directName is a display name for an unnamed direct reference: the last
+// path segment of its URL or path.
+func directName(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	u = strings.TrimRight(u, "/")
+	if i := strings.LastIndexAny(u, `/\`); i >= 0 && i+1 < len(u) {
+		u = u[i+1:]
+	}
+	return strings.TrimSuffix(u, ".git")
 }
 
 func hasProp(ps []Property, p Property) bool {
