@@ -1,11 +1,11 @@
 package webhook
 
 import (
-	"path"
 	"regexp"
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/source/filekind"
 )
 
 // handler is an HTTP (or Lambda) entry point.
@@ -256,12 +256,8 @@ func firstArgIsDottedPath(m *pyast.Module, call *pyast.Node) bool {
 }
 
 // isTestModule: test code defines fake views and calls real ones; it is
-// not served.
-func isTestModule(rel string) bool {
-	base := path.Base(rel)
-	return strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py") || base == "conftest.py" || base == "tests.py" ||
-		strings.HasPrefix(rel, "tests/") || strings.Contains(rel, "/tests/") || strings.HasPrefix(rel, "test/") || strings.Contains(rel, "/test/")
-}
+// not served (filekind.IsTestCode, shared with the key analyzers).
+func isTestModule(rel string) bool { return filekind.IsTestCode(rel) }
 
 // pyramidRoutes maps Pyramid route names to their patterns
 // (config.add_route("stripe_webhook", "/stripe/webhook")).
