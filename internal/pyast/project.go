@@ -227,7 +227,7 @@ func (p *Project) WithAnchor(a Anchor) []*Module {
 	var out []*Module
 	if p.u != nil {
 		for _, s := range p.u.sums {
-			if s.Facts != nil && s.Facts.Anchors&a != 0 {
+			if p.u.anchorsOf(s)&a != 0 {
 				if m := p.load(s); m != nil {
 					out = append(out, m)
 				}

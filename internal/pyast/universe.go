@@ -1,7 +1,9 @@
 package pyast
 
 import (
+	"bytes"
 	"math/bits"
+	"os"
 	"sort"
 	"strings"
 	"unique"
@@ -22,6 +24,50 @@ type Summary struct {
 	gate       uint8
 	// warned: a syntax warning was already given for this file.
 	warned bool
+	// regAnchors are the registry anchors of a file outside the gate,
+	// found when a registry look-up first needs them.
+	regAnchors Anchor
+	regDone    bool
+}
+
+// RegistryAnchors are registrations that may sit in a module that names
+// neither Stripe nor webhooks (app.before_request(check) in the app
+// factory, app.add_middleware(…) in main.py): look-ups for them also
+// read the files outside the gate.
+const RegistryAnchors = ABeforeRequest | AMiddleware | ADRFDefaults | AErrorHandler | ADependencies
+
+var registryNeedles = []struct {
+	a Anchor
+	b []byte
+}{
+	{ABeforeRequest, []byte("before_request")}, {ABeforeRequest, []byte("before_app_request")},
+	{ABeforeRequest, []byte("on_request")}, {AMiddleware, []byte("iddleware")}, {AMiddleware, []byte("IDDLEWARE")},
+	{AMiddleware, []byte("process_request")}, {AMiddleware, []byte("add_tween")},
+	{ADRFDefaults, []byte("DEFAULT_PERMISSION_CLASSES")}, {ADRFDefaults, []byte("DEFAULT_AUTHENTICATION_CLASSES")},
+	{AErrorHandler, []byte("rrorhandler")}, {AErrorHandler, []byte("xception_handler")},
+	{AErrorHandler, []byte("process_exception")}, {AErrorHandler, []byte("add_error_handler")},
+	{ADependencies, []byte("dependencies")},
+}
+
+// anchorsOf is a summary's anchors; for a file outside the gate, only its
+// registry anchors, read from the file the first time they are needed.
+func (u *Universe) anchorsOf(s *Summary) Anchor {
+	if s.Facts != nil {
+		return s.Facts.Anchors
+	}
+	if !s.regDone {
+		s.regDone = true
+		data := s.Src
+		if data == nil && s.Abs != "" {
+			data, _ = os.ReadFile(s.Abs)
+		}
+		for _, n := range registryNeedles {
+			if s.regAnchors&n.a == 0 && bytes.Contains(data, n.b) {
+				s.regAnchors |= n.a
+			}
+		}
+	}
+	return s.regAnchors
 }
 
 // Universe is every gated Python file of one scan for one analyzer, most
@@ -188,6 +234,13 @@ func (u *Universe) Satisfied(self *Summary, d *Deps) bool {
 		}
 		if n > 0 {
 			return false
+		}
+	}
+	if d.anchors&RegistryAnchors != 0 {
+		for _, s := range u.sums {
+			if s != self && s.Facts == nil && u.anchorsOf(s)&d.anchors != 0 {
+				return false
+			}
 		}
 	}
 	if d.settings {

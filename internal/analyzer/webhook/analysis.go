@@ -15,22 +15,25 @@ import (
 const callDepth = 4
 
 type analysis struct {
-	p          *pyast.Project
-	sink       finding.Sink
-	emitted    map[string]bool
-	observed   map[string]bool
-	memo       map[*pyast.Func]int8 // 1 in progress, 2 verifies
-	noUpTo     map[*pyast.Func]int  // does not verify within this depth
-	handRoll   map[*pyast.Func]int8 // 1 no, 2 yes
-	signers    map[*pyast.Func]int8
-	count      int // findings emitted, to tell whether a handler is clean
-	routes     map[string]string
-	hooks      *[]requestHook
-	raises     map[*pyast.Func]bool
-	calleeMemo map[*pyast.Node][]*pyast.Func
-	stripeMods map[*pyast.Module]bool
-	guardFunc  *pyast.Func // the hook the last guard() found verifying
-	entries    map[*pyast.Func]bool // handlers found, for the 5xx check
+	p             *pyast.Project
+	sink          finding.Sink
+	emitted       map[string]bool
+	observed      map[string]bool
+	memo          map[*pyast.Func]int8 // 1 in progress, 2 verifies
+	noUpTo        map[*pyast.Func]int  // does not verify within this depth
+	handRoll      map[*pyast.Func]int8 // 1 no, 2 yes
+	signers       map[*pyast.Func]int8
+	count         int // findings emitted, to tell whether a handler is clean
+	routes        map[string]string
+	hooks         *[]requestHook
+	raises        map[*pyast.Func]bool
+	calleeMemo    map[*pyast.Node][]*pyast.Func
+	stripeMods    map[*pyast.Module]bool
+	guardFunc     *pyast.Func // the hook the last guard() found verifying
+	regInto       map[string][]string
+	apps          map[string]bool
+	handlersFound []*handler
+	entries       map[*pyast.Func]bool // handlers found, for the 5xx check
 	// errHandler: 0 not computed, 1 no, 2 an app-level handler answers
 	// SignatureVerificationError.
 	errHandler int8

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/rules"
 )
@@ -455,9 +454,6 @@ func (a *analysis) errorHandlerRegistered() bool {
 }
 
 // ---- helpers shared by the checks ----
-
-var _ = finding.Critical
-var _ = strconv.Itoa
 
 func lastBlock(n *pyast.Node) *pyast.Node {
 	for i := len(n.Children) - 1; i >= 0; i-- {

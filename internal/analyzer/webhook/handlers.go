@@ -22,6 +22,8 @@ type handler struct {
 	// regCall is the route decorator call (route-level options such as
 	// FastAPI dependencies or Litestar guards), nil when wired elsewhere.
 	regCall *pyast.Node
+	// regApp: reg is an application (Flask(...)), not a blueprint.
+	regApp bool
 }
 
 var (
@@ -120,9 +122,12 @@ func (a *analysis) findHandlers() []*handler {
 				}
 				reg := ""
 				if strings.Contains(name, ".") {
-					reg = qualifyObj(m, name[:strings.LastIndexByte(name, '.')])
+					reg = a.objID(m, f.Outer, name[:strings.LastIndexByte(name, '.')])
 				}
 				add(f, route, idx, reg, call)
+				if h := seen[f]; h != nil && reg != "" {
+					h.regApp = a.isAppObject(m, f.Outer, name[:strings.LastIndexByte(name, '.')])
+				}
 				break
 			}
 			if f.Class != nil && f.Outer == nil && (viewMethods[f.Name] || f.Name == "create") {
@@ -231,6 +236,7 @@ func (a *analysis) findHandlers() []*handler {
 			}
 		}
 	}
+	a.handlersFound = out
 	return out
 }
 

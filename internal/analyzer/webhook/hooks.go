@@ -375,8 +375,8 @@ func (a *analysis) dependsList(m *pyast.Module, f *pyast.Func, list *pyast.Node,
 // verifies, and covers h's route.
 func (a *analysis) requestHookVerifies(h *handler) (string, bool) {
 	for _, hk := range a.requestHooks() {
-		if !hk.appWide && hk.scope != "" && h.reg != "" && hk.scope != h.reg {
-			continue // another blueprint's hook
+		if !a.scopeCovers(hk, h) {
+			continue // another blueprint's or another app's hook
 		}
 		if fh, fv := frameworkOf(hk.f.Module), frameworkOf(h.f.Module); fh != "" && fv != "" && fh != fv {
 			continue // another framework's app
@@ -461,7 +461,7 @@ func (a *analysis) requestHooks() []requestHook {
 				scope, obj := "", ""
 				if strings.Contains(dn, ".") {
 					obj = dn[:strings.LastIndexByte(dn, '.')]
-					scope = qualifyObj(m, obj)
+					scope = a.objID(m, f.Outer, obj)
 				}
 				addFunc(f, kind, scope, last == "before_app_request" || last == "middleware" || last == "on_request" || a.isAppObject(m, f.Outer, obj))
 			}
@@ -479,7 +479,7 @@ func (a *analysis) requestHooks() []requestHook {
 				if arg := m.Arg(n, 0, "f"); arg != nil && n.Parent != nil && n.Parent.Kind != "decorator" {
 					scope := ""
 					if fn.Kind == "attribute" {
-						scope = qualifyObj(m, m.DottedName(fn.Child("object")))
+						scope = a.objID(m, m.FuncAt(n), m.DottedName(fn.Child("object")))
 					}
 					addFunc(a.resolveName(m, m.FuncAt(n), m.DottedName(arg)), last+" hook", scope, last == "before_app_request" || scope == "" || a.isAppObject(m, m.FuncAt(n), m.DottedName(fn.Child("object"))))
 				}
@@ -565,6 +565,84 @@ func frameworkOf(m *pyast.Module) string {
 		}
 	}
 	return ""
+}
+
+// objID names an object so that the same app or blueprint gets the same
+// name wherever it is used: module-level objects by their qualified name,
+// locals of an app factory by module, function and name.
+func (a *analysis) objID(m *pyast.Module, f *pyast.Func, name string) string {
+	if name == "" {
+		return ""
+	}
+	head, _, _ := strings.Cut(name, ".")
+	for g := f; g != nil; g = g.Outer {
+		if len(a.p.Locals(g)[head]) > 0 {
+			return m.Name + ":" + g.Qual + ":" + name
+		}
+	}
+	return qualifyObj(m, name)
+}
+
+// scopeCovers: a hook registered on an app or blueprint applies to h's
+// route: the same object, or h's blueprint/router registered into the
+// hook's app; an app-wide hook does not reach the routes of another app.
+func (a *analysis) scopeCovers(hk requestHook, h *handler) bool {
+	if hk.scope == "" || h.reg == "" || hk.scope == h.reg {
+		return true
+	}
+	parents := a.registeredInto(h.reg)
+	for _, p := range parents {
+		if p == hk.scope {
+			return true
+		}
+	}
+	if !hk.appWide {
+		return false
+	}
+	if len(parents) > 0 || a.appIDs()[h.reg] {
+		return false // the route belongs to another app
+	}
+	return true
+}
+
+// registeredInto lists the apps (or parent blueprints/routers) a
+// blueprint or router is registered into (register_blueprint,
+// include_router), by objID.
+func (a *analysis) registeredInto(child string) []string {
+	if a.regInto == nil {
+		a.regInto = map[string][]string{}
+		for _, name := range []string{"register_blueprint", "include_router"} {
+			for _, cs := range a.p.Calls(name) {
+				fn := pyast.Unparen(cs.Call.Child("function"))
+				if fn == nil || fn.Kind != "attribute" {
+					continue
+				}
+				parent := a.objID(cs.M, cs.F, cs.M.DottedName(fn.Child("object")))
+				arg := cs.M.Arg(cs.Call, 0, "")
+				if arg == nil || parent == "" {
+					continue
+				}
+				c := a.objID(cs.M, cs.F, cs.M.DottedName(arg))
+				if c != "" {
+					a.regInto[c] = append(a.regInto[c], parent)
+				}
+			}
+		}
+	}
+	return a.regInto[child]
+}
+
+// appIDs are the objIDs of the route registrars that are applications.
+func (a *analysis) appIDs() map[string]bool {
+	if a.apps == nil {
+		a.apps = map[string]bool{}
+		for _, h := range a.handlersFound {
+			if h.reg != "" && h.regApp {
+				a.apps[h.reg] = true
+			}
+		}
+	}
+	return a.apps
 }
 
 // qualifyObj names a module-level object the same way from the module

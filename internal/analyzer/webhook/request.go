@@ -28,11 +28,9 @@ var wrapperRE = regexp.MustCompile(`^(dict|str|bytes|list|copy|deepcopy|[A-Za-z]
 // requestRooted reports whether an expression reads the incoming request.
 func (a *analysis) requestRooted(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
 	t := m.Text(n)
+	// Tornado's self.request; Chalice's app.current_request.
 	if strings.HasPrefix(t, "self.request.") || strings.HasPrefix(t, "self.request[") || t == "self.request" ||
-		strings.Contains(t, "current_request") && strings.HasPrefix(pyast.LastSegment(m.Qualify(m.DottedName(pyast.Root(n)))), "app") {
-		return true
-	}
-	if strings.HasPrefix(t, "app.current_request") || strings.HasPrefix(t, "self.app.current_request") {
+		strings.Contains(t, ".current_request") {
 		return true
 	}
 	r := pyast.Root(n)
