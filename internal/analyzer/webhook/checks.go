@@ -300,12 +300,12 @@ var stripeMutations = map[string]bool{"create": true, "modify": true, "update": 
 func condText(m *pyast.Module, ifn, branch *pyast.Node) string {
 	c := strings.TrimSpace(m.Text(ifn.Child("condition")))
 	if branch.Kind == "else_clause" {
-		return c
+		return negateText(c)
 	}
 	if branch.Kind == "elif_clause" {
 		return m.Text(branch.Child("condition"))
 	}
-	return negateText(c)
+	return c
 }
 
 // negateText renders "not (c)" readably.

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
@@ -33,4 +34,29 @@ func TestFixtures(t *testing.T) {
 // whole-project analysis reports.
 func TestStreamedSameAsWhole(t *testing.T) {
 	expect.SameResults(t, "testdata/*_app", "webhook/", Analyze, func() *pyast.Stream { return New().Stream() })
+}
+
+// The message names the condition under which verification runs.
+func TestOptionalMessage(t *testing.T) {
+	fx, err := expect.Load("testdata/flask_app", "webhook/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c finding.Collector
+	Analyze(fx.Project, &c)
+	want := map[int]string{
+		64: "verifies the signature only when endpoint_secret;",
+		79: "verifies the signature only when sig;",
+	}
+	for _, f := range c.Findings {
+		if w, ok := want[f.Line]; ok && f.File == "app.py" && f.RuleID == OptionalVerification.ID {
+			if !strings.Contains(f.Message, w) {
+				t.Errorf("line %d: %q, want %q", f.Line, f.Message, w)
+			}
+			delete(want, f.Line)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("no optional-verification finding at %v", want)
+	}
 }
