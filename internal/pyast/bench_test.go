@@ -117,3 +117,16 @@ func BenchmarkOutline(b *testing.B) {
 		OutlineOf(src)
 	}
 }
+
+// BenchmarkParseModuleSkipping is codekeys' driver parse with every
+// function body left out (SetBytes counts the whole file).
+func BenchmarkParseModuleSkipping(b *testing.B) {
+	src := benchSource(b)
+	bodies := OutlineOf(src).Bodies
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := ParseModuleSkipping("bench.py", src, bodies, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -88,15 +87,5 @@ func resultSet(c *finding.Collector) map[string]bool {
 	for _, o := range c.Observations {
 		out[fmt.Sprintf("observation %s %s %s:%d", o.Mitigation, o.State, o.File, o.Line)] = true
 	}
-	return out
-}
-
-// Sorted lists a result set (debugging).
-func Sorted(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
