@@ -35,6 +35,15 @@ type Finisher interface {
 	Finish(ctx context.Context, p *source.Project, sink finding.Sink)
 }
 
+// HistoryAnalyzer is a FileAnalyzer that is also worth running on every
+// version of every file in git history (scan --history): a cheap detector
+// of credentials. The history scan keeps only its findings that carry a
+// Secret, and reports each distinct secret once.
+type HistoryAnalyzer interface {
+	FileAnalyzer
+	ScansHistory()
+}
+
 // ProjectAnalyzer works on the project as a whole (git history) and runs
 // concurrently with the walk.
 type ProjectAnalyzer interface {

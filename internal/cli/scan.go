@@ -13,20 +13,29 @@ import (
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
+	"github.com/stripeguard/stripeguard/internal/analyzer/history"
 	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/baseline"
 	"github.com/stripeguard/stripeguard/internal/config"
 	"github.com/stripeguard/stripeguard/internal/engine"
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/report"
+	"github.com/stripeguard/stripeguard/internal/verify"
 )
 
 func init() {
 	Register(&Command{Name: "scan", Summary: "scan a source tree and print its Stripe threat-model report", Run: runScan})
+	Register(&Command{Name: "history", Summary: "find Stripe keys in the working tree and its whole git history (scan --history --analyzers secrets)", Run: runHistory})
 }
 
-func runScan(args []string, std Stdio) int {
-	fs := newFlagSet("scan", "scan [flags] [PATH]", std.Err)
+func runScan(args []string, std Stdio) int { return scanCommand("scan", args, std) }
+
+// runHistory is `scan --history` limited, unless told otherwise, to the
+// key detectors: the question is "which keys did we ever expose".
+func runHistory(args []string, std Stdio) int { return scanCommand("history", args, std) }
+
+func scanCommand(name string, args []string, std Stdio) int {
+	fs := newFlagSet(name, name+" [flags] [PATH]", std.Err)
 	format := fs.String("format", "text", "output format: "+fmt.Sprint(report.FormatNames()))
 	output := fs.String("output", "", "write the report to `FILE` instead of standard output")
 	failOn := fs.String("fail-on", "", "lowest `severity` that makes the exit code 1: critical, high, medium, low, info (default high, or fail_on in the config)")
@@ -51,6 +60,15 @@ func runScan(args []string, std Stdio) int {
 	noColor := fs.Bool("no-color", false, "never colour the text report")
 	pyBudget := fs.Int64("python-budget", 0, "MiB of Python source parsed at once by the cross-file pass of the Python analyzers (default 24; -1 = unlimited); bounds memory on huge trees")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `FILE` (for performance reports)")
+	withHistory := fs.Bool("history", name == "history", "also scan every commit of the git history (all refs, and objects no ref reaches) for keys")
+	var branches listFlag
+	fs.Var(&branches, "branch", "with --history: walk only the history of this `ref` (repeatable; default every ref)")
+	since := fs.String("since", "", "with --history: only commits after this `DATE or REV` (e.g. 2024-01-01, v2.0)")
+	maxCommits := fs.Int("max-commits", 0, "with --history: only the newest `N` commits")
+	unreachable := fs.Bool("unreachable", true, "with --history: also scan commits and blobs no ref reaches (reflog, dangling); -unreachable=false to skip")
+	doVerify := fs.Bool("verify", false, "ask the Stripe API whether each secret key found still works (one read-only GET /v1/balance per key)")
+	apiBase := fs.String("stripe-api-base", verify.DefaultBase, "with --verify: Stripe API base `URL` (https, or http to a loopback address such as stripe-mock)")
+	verifyTimeout := fs.Duration("verify-timeout", verify.DefaultTimeout, "with --verify: timeout of each request")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
 		return ExitOK
@@ -129,9 +147,38 @@ func runScan(args []string, std Stdio) int {
 	if err != nil {
 		return Fail(std, err)
 	}
-	if bar := newProgress(std.Err); bar != nil {
+	if !*withHistory && (len(branches) > 0 || *since != "" || *maxCommits != 0) {
+		return Fail(std, errors.New("--branch, --since and --max-commits need --history"))
+	}
+	if *maxCommits < 0 {
+		return Fail(std, errors.New("--max-commits must be positive"))
+	}
+	if *withHistory {
+		if name == "history" && len(only) == 0 && len(skip) == 0 {
+			opt.Only = []string{"secrets"}
+		}
+		opt.History = &history.Options{Revs: branches, Since: *since, MaxCommits: *maxCommits, Unreachable: *unreachable}
+	}
+	if *doVerify {
+		v, err := verify.New(verify.Options{Base: *apiBase, Timeout: *verifyTimeout, UserAgent: "stripeguard/" + Version})
+		if err != nil {
+			return Fail(std, err)
+		}
+		opt.Verify = v
+	} else if *apiBase != verify.DefaultBase || *verifyTimeout != verify.DefaultTimeout {
+		return Fail(std, errors.New("--stripe-api-base and --verify-timeout need --verify"))
+	}
+	// The bar is cleared as soon as the scan ends, before the report or an
+	// error is written to the same terminal.
+	barDone := func() {}
+	if opt.History != nil {
+		if bar := newHistoryProgress(std.Err); bar != nil {
+			opt.History.Progress = bar.update
+			barDone = bar.done
+		}
+	} else if bar := newProgress(std.Err); bar != nil {
 		opt.Progress = bar.file
-		defer bar.done()
+		barDone = bar.done
 	}
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
@@ -146,6 +193,7 @@ func runScan(args []string, std Stdio) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	r, err := engine.Run(ctx, opt)
+	barDone()
 	if err != nil {
 		return Fail(std, err)
 	}

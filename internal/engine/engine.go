@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
+	"github.com/stripeguard/stripeguard/internal/analyzer/history"
 	"github.com/stripeguard/stripeguard/internal/config"
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/report"
 	"github.com/stripeguard/stripeguard/internal/source"
+	"github.com/stripeguard/stripeguard/internal/verify"
 )
 
 // DefaultMaxFileSize is --max-file-size's default.
@@ -52,6 +54,13 @@ type Options struct {
 	// Progress, if set, is told about each file (for a progress bar).
 	Progress func(rel string)
 	Tool     report.Tool
+	// History, when set, also scans the git history of Root (scan
+	// --history) with the analyzers that read history, whatever Only and
+	// Skip say; Exclude and MaxFileSize apply to it too.
+	History *history.Options
+	// Verify, when set, asks the Stripe API whether each key found still
+	// works (--verify).
+	Verify *verify.Verifier
 }
 
 // Run scans opt.Root.
@@ -98,11 +107,18 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	d := &dispatcher{ctx: ctx, ans: fileAns, sink: sink, expand: opt.Expand, progress: opt.Progress}
 
-	if opt.Staged {
+	hist, err := startHistory(ctx, opt, w, sink)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case hist != nil && hist.bare:
+		// A bare repository has no working tree: only its history.
+	case opt.Staged:
 		if err := source.Staged(ctx, opt.Root, opt.MaxFileSize, d.file, sink.Warning); err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		entries := make(chan source.Entry, 256)
 		var wg sync.WaitGroup
 		for i := 0; i < opt.Workers; i++ {
@@ -148,6 +164,14 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// History findings wait for the working tree's: whether a key is still
+	// there is part of each.
+	if hist != nil {
+		if err := hist.finish(sink); err != nil {
+			return nil, err
+		}
+		names = append(names, history.Name)
+	}
 
 	r := &report.Report{
 		Tool:         opt.Tool,
@@ -162,7 +186,13 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	if opt.Staged {
 		r.Notes = append(r.Notes, "staged mode: only files staged for commit were scanned")
 	}
+	if hist != nil {
+		r.Notes = append(r.Notes, hist.res.Notes()...)
+	}
 	post(r, sink.Findings, opt, proj)
+	if opt.Verify != nil {
+		verifyFindings(ctx, opt.Verify, r)
+	}
 	r.Finalize()
 	r.Duration = time.Since(start)
 	return r, nil
@@ -359,7 +389,18 @@ func post(r *report.Report, fs []*finding.Finding, opt Options, proj *source.Pro
 		if f.File != "" && proj.Excluded != nil && proj.Excluded(f.File, false) {
 			continue
 		}
-		if f.File != "" && f.Line > 0 && !strings.Contains(f.File, "!") && suppressedInline(lines.line(f.File, f.Line), f.RuleID) {
+		if h := f.History; h != nil {
+			// The introducing line may exist only in history: the
+			// comment counts where the key was committed.
+			if opt.Config.Disabled[h.DetectedBy] {
+				r.Suppressed++
+				continue
+			}
+			if suppressedInline([]byte(h.LineText), f.RuleID) || suppressedInline([]byte(h.LineText), h.DetectedBy) {
+				r.Suppressed++
+				continue
+			}
+		} else if f.File != "" && f.Line > 0 && !strings.Contains(f.File, "!") && suppressedInline(lines.line(f.File, f.Line), f.RuleID) {
 			r.Suppressed++
 			continue
 		}
@@ -430,7 +471,7 @@ func mergeSameSecret(fs []*finding.Finding) []*finding.Finding {
 	lead := map[key]*finding.Finding{}
 	var out []*finding.Finding
 	for _, f := range fs {
-		if f.Secret == "" || f.File == "" {
+		if f.Secret == "" || f.File == "" || f.History != nil {
 			out = append(out, f)
 			continue
 		}

@@ -39,6 +39,7 @@ type tokenAnalyzer struct {
 }
 
 func (*tokenAnalyzer) Name() string              { return "enginetest" }
+func (*tokenAnalyzer) ScansHistory()             {}
 func (*tokenAnalyzer) Wants(f *source.File) bool { return true }
 func (a *tokenAnalyzer) File(_ context.Context, f *source.File, sink finding.Sink) {
 	a.mu.Lock()

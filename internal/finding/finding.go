@@ -142,6 +142,11 @@ type Finding struct {
 	// Related points at other findings or places this one is linked to
 	// (e.g. the raw key finding a code finding refers to).
 	Related []Location `json:"related,omitempty"`
+	// History is set on findings from git history (scan --history): one
+	// finding per distinct secret, located where it was introduced.
+	History *History `json:"history,omitempty"`
+	// Verification is what the Stripe API said about the key (--verify).
+	Verification *Verification `json:"verification,omitempty"`
 
 	// Secret is the full credential. It never reaches a reporter unless the
 	// user asked for it with --show-secrets (the engine copies it into
@@ -152,6 +157,59 @@ type Finding struct {
 	// is no secret, e.g. a function name or a package name. Line numbers must
 	// not be used: they would break baselines when unrelated lines move.
 	Key string `json:"-"`
+}
+
+// History describes a secret found in git history. The finding's File,
+// Line, Column and Commit say where it was introduced: the oldest commit of
+// the walk that holds it (preferring commits a ref reaches), the path it
+// was written to and its line there.
+type History struct {
+	// AuthorDate of the introducing commit, ISO 8601 with the author's
+	// offset ("2021-03-04T10:11:12+01:00"); empty for a dangling blob.
+	AuthorDate string `json:"author_date,omitempty"`
+	// Blob is the object id of the file version where it was introduced.
+	Blob string `json:"blob,omitempty"`
+	// InMessage: introduced in a commit message, not a file.
+	InMessage bool `json:"in_message,omitempty"`
+	// Commits counts the commits that wrote a file version holding the
+	// secret or whose message holds it; Paths counts the distinct paths.
+	Commits int `json:"commits"`
+	Paths   int `json:"paths"`
+	// PathList names up to ten of those paths, sorted.
+	PathList []string `json:"path_list,omitempty"`
+	// InWorkingTree: the secret is still in the scanned working tree.
+	InWorkingTree bool `json:"in_working_tree"`
+	// Reach is how the introducing object can be reached: "reachable"
+	// (from a branch, tag or other ref), "reflog" (only a reflog remembers
+	// the commit), "dangling-commit" or "dangling-blob" (nothing does;
+	// it lasts until garbage collection).
+	Reach string `json:"reach"`
+	// Partial: the repository is a shallow clone and the secret was found
+	// in a boundary commit, so it may be older than Commit.
+	Partial bool `json:"partial,omitempty"`
+	// DetectedBy is the rule of the detector that recognised the secret
+	// in the file version (e.g. secrets/stripe-live-secret-key).
+	DetectedBy string `json:"detected_by"`
+	// LineText is the introducing line, for inline suppression comments
+	// (the file may no longer exist). Never serialised.
+	LineText string `json:"-"`
+}
+
+// Verification states.
+const (
+	KeyActive   = "active"
+	KeyInactive = "inactive"
+	KeyUnknown  = "unknown"
+)
+
+// Verification is the Stripe API's answer about one key (--verify).
+type Verification struct {
+	// State is "active" (the API accepted it), "inactive" (rejected: revoked
+	// or rolled) or "unknown" (no clear answer: network error, timeout,
+	// rate limit, server error).
+	State string `json:"state"`
+	// Detail says how it was decided, e.g. "GET /v1/balance: HTTP 401".
+	Detail string `json:"detail"`
 }
 
 // Location is a place in the scanned tree.
@@ -195,6 +253,15 @@ type Advisory struct {
 // occurrence index among identical (rule, file, key) findings in the file.
 func (f *Finding) SetFingerprint(occurrence int) {
 	h := sha256.New()
+	if f.History != nil && f.Secret != "" {
+		// One history finding per distinct secret: its identity is the
+		// secret alone, so new commits, --since, a rewritten history that
+		// moves the introducing commit, or --verify finding it revoked keep
+		// the fingerprint.
+		fmt.Fprintf(h, "history\x00secret:%s", f.Secret)
+		f.Fingerprint = hex.EncodeToString(h.Sum(nil))[:32]
+		return
+	}
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", f.RuleID, f.File, f.Commit)
 	switch {
 	case f.Secret != "":

@@ -56,11 +56,17 @@ func Location(f *finding.Finding) string {
 		}
 	case f.URL != "":
 		s = f.URL
+	case f.History != nil && (f.Context != "" || f.Commit != ""):
+		// A commit message or a dangling blob: the context says which.
 	default:
 		s = "(project)"
 	}
 	if f.Context != "" {
-		s += " (" + OneLine(f.Context) + ")"
+		if s == "" {
+			s = OneLine(f.Context)
+		} else {
+			s += " (" + OneLine(f.Context) + ")"
+		}
 	}
 	if f.Commit != "" {
 		c := f.Commit
@@ -70,6 +76,80 @@ func Location(f *finding.Finding) string {
 		s += " in commit " + c
 	}
 	return s
+}
+
+// HistorySummary is one line about a secret found in git history: when and
+// where it was introduced, how far it spread, whether the working tree still
+// holds it and how its objects can be reached.
+func HistorySummary(f *finding.Finding) string {
+	h := f.History
+	if h == nil {
+		return ""
+	}
+	var parts []string
+	if h.Reach == "dangling-blob" {
+		b := h.Blob
+		if len(b) > 12 {
+			b = b[:12]
+		}
+		parts = append(parts, "blob "+b+", never committed")
+	} else {
+		intro := "introduced"
+		if h.AuthorDate != "" {
+			intro += " " + h.AuthorDate
+		}
+		if f.Commit != "" {
+			c := f.Commit
+			if len(c) > 12 {
+				c = c[:12]
+			}
+			intro += " in " + c
+		}
+		parts = append(parts, intro)
+		spread := fmt.Sprintf("%d commit%s", h.Commits, pluralS(h.Commits))
+		if h.Paths > 0 {
+			spread += fmt.Sprintf(", %d path%s", h.Paths, pluralS(h.Paths))
+		}
+		if h.Paths > 1 && len(h.PathList) > 0 {
+			spread += " (" + strings.Join(h.PathList, ", ")
+			if h.Paths > len(h.PathList) {
+				spread += fmt.Sprintf(", +%d more", h.Paths-len(h.PathList))
+			}
+			spread += ")"
+		}
+		parts = append(parts, spread)
+	}
+	if h.InWorkingTree {
+		parts = append(parts, "still in the working tree")
+	} else {
+		parts = append(parts, "not in the working tree")
+	}
+	switch h.Reach {
+	case "reflog":
+		parts = append(parts, "only the reflog reaches it")
+	case "dangling-commit", "dangling-blob":
+		parts = append(parts, "no ref reaches it ("+h.Reach+")")
+	}
+	if h.Partial {
+		parts = append(parts, "shallow clone: may be older")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// VerificationSummary is the Stripe API's verdict on a key, for humans.
+func VerificationSummary(f *finding.Finding) string {
+	v := f.Verification
+	if v == nil {
+		return ""
+	}
+	return v.State + " (" + v.Detail + ")"
+}
+
+func pluralS(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // NotCheckedReason says why a mitigation stayed "not checked": which of

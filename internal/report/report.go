@@ -19,7 +19,7 @@ import (
 
 // SchemaVersion is the version of the JSON report schema (docs/json-schema.md).
 // Bump the minor for additions, the major for anything else.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Tool identifies the producer.
 type Tool struct {

@@ -45,6 +45,9 @@ func New(o analyzer.Options) *Analyzer { return &Analyzer{opts: o} }
 
 func (a *Analyzer) Name() string { return Name }
 
+// ScansHistory: the key detectors also read git history (scan --history).
+func (a *Analyzer) ScansHistory() {}
+
 // binaryExt are formats that cannot hold a key as text. The engine already
 // drops binary and oversize files; this only saves reading obvious media.
 var binaryExt = map[string]bool{

@@ -131,6 +131,8 @@ type findingView struct {
 	Mitigation string
 	Context    []report.Line
 	Package    *finding.Package
+	History    string // git history summary (scan --history)
+	Verified   string // the Stripe API's verdict (--verify)
 	Related    []link
 	SameSecret []link
 	SamePkg    []link
@@ -277,6 +279,7 @@ func newFindingView(f *finding.Finding, i int, used map[string]bool, ctx *report
 	if rule := rules.Lookup(f.RuleID); rule != nil {
 		v.RuleName, v.HelpURI = rule.Name, rule.HelpURI
 	}
+	v.History, v.Verified = report.HistorySummary(f), report.VerificationSummary(f)
 	v.Context = ctx.Lines(f, ContextRadius)
 	if ev := report.SafeEvidence(f, show); ev != "" {
 		v.Evidence = truncate(ev, MaxEvidence)

@@ -53,6 +53,7 @@ func TestGolden(t *testing.T) {
 		{"sample.html.golden", r},
 		{"probe.html.golden", reporttest.Probe()},
 		{"empty.html.golden", reporttest.Empty()},
+		{"history.html.golden", reporttest.History()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := render(t, tc.r)

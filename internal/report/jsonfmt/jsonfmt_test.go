@@ -31,6 +31,7 @@ func TestGolden(t *testing.T) {
 		{"sample.golden", reporttest.Sample()},
 		{"probe.golden", reporttest.Probe()},
 		{"empty.golden", reporttest.Empty()},
+		{"history.golden", reporttest.History()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := write(t, tc.r)
@@ -164,6 +165,7 @@ func TestSchema(t *testing.T) {
 		{"sample", reporttest.Sample()},
 		{"probe", reporttest.Probe()},
 		{"empty", reporttest.Empty()},
+		{"history", reporttest.History()},
 		{"unfinalized", &report.Report{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,6 +178,38 @@ func TestSchema(t *testing.T) {
 	bad := bytes.Replace(write(t, reporttest.Sample()), []byte(`"severity": "critical"`), []byte(`"severity": "fatal"`), 1)
 	if _, err := run(bad); err == nil {
 		t.Error("schema accepted an unknown severity")
+	}
+	bad = bytes.Replace(write(t, reporttest.History()), []byte(`"reach": "reachable"`), []byte(`"reach": "somewhere"`), 1)
+	if _, err := run(bad); err == nil {
+		t.Error("schema accepted an unknown history reach")
+	}
+}
+
+// TestHistoryFields checks what a consumer reads off a history finding.
+func TestHistoryFields(t *testing.T) {
+	m := decode(t, write(t, reporttest.History()))
+	var found map[string]any
+	for _, f := range m["findings"].([]any) {
+		f := f.(map[string]any)
+		if f["file"] == "shop/settings.py" {
+			found = f
+		}
+	}
+	if found == nil {
+		t.Fatal("no finding at shop/settings.py")
+	}
+	h, _ := found["history"].(map[string]any)
+	v, _ := found["verification"].(map[string]any)
+	if h == nil || v == nil {
+		t.Fatalf("history/verification missing: %v", found)
+	}
+	if found["commit"] != "1697f559d63ef19fac7d0dcf43c0099c00c6834a" || h["author_date"] != "2021-03-04T11:00:00+01:00" ||
+		h["commits"] != 3.0 || h["paths"] != 2.0 || h["in_working_tree"] != false || h["reach"] != "reachable" ||
+		h["detected_by"] != "testrules/live-secret-key" || v["state"] != "active" {
+		t.Errorf("history finding: %v", found)
+	}
+	if _, ok := h["LineText"]; ok {
+		t.Error("the introducing line (which holds the key) must not be written")
 	}
 }
 

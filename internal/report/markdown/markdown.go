@@ -223,6 +223,12 @@ func message(f *finding.Finding) string {
 			m += "; fixed in " + pk.FixedIn
 		}
 	}
+	if h := report.HistorySummary(f); h != "" {
+		m += " (history: " + h + ")"
+	}
+	if v := report.VerificationSummary(f); v != "" {
+		m += " (Stripe API: " + v + ")"
+	}
 	return m
 }
 

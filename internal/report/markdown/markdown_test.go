@@ -27,6 +27,7 @@ func TestGolden(t *testing.T) {
 		{"sample.md.golden", reporttest.Sample()},
 		{"probe.md.golden", reporttest.Probe()},
 		{"empty.md.golden", reporttest.Empty()},
+		{"history.md.golden", reporttest.History()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := write(t, tc.r)

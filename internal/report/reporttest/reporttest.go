@@ -99,7 +99,9 @@ const (
 	// Split so that no key-shaped literal sits in the source (secret
 	// scanners, including this one, would rightly flag it).
 	FakeLiveKey = "sk_" + "live_51HxTESTnotArealKEY00000000000000000000004f2a"
-	FakeWhsec   = "whsec" + "_TESTnotArealSECRET000000000000009c1d"
+	// FakeRestrictedKey is a restricted key of the same shape.
+	FakeRestrictedKey = "rk_" + "live_51HxTESTnotArealKEY0000000000000000000009c1d"
+	FakeWhsec         = "whsec" + "_TESTnotArealSECRET000000000000009c1d"
 )
 
 func newFinding(r *rules.Rule, file string, line, col, endLine int, msg, evidence string) *finding.Finding {
@@ -190,6 +192,90 @@ func Sample() *report.Report {
 		Suppressed: 2,
 		Baselined:  1,
 		Notes:      []string{"advisory database built 2026-11-20 (9 days old)"},
+	}
+	finalize(r)
+	return r
+}
+
+// History is a finalized report of `scan --history --verify`: keys found in
+// git history (removed and verified active, still in the working tree and
+// verified revoked, in a commit message, in a dangling blob, in a shallow
+// clone's boundary commit), with the working-tree finding of the present one.
+// It uses the test rules, not the history package's, so that the rule
+// lists of the other reports stay as they are.
+func History() *report.Report {
+	var fs []*finding.Finding
+	hist := func(file string, line int, commit, date, detected string) *finding.Finding {
+		f := KeyInHistory.New()
+		f.File, f.Line, f.Column, f.EndLine = file, line, 19, line
+		f.Commit = commit
+		f.History = &finding.History{AuthorDate: date, Blob: "7c9d3dbcd4ec638596d8eeed4e55e5ab37ca8283", Commits: 1, Paths: 1,
+			Reach: "reachable", DetectedBy: detected, LineText: "stripe.api_key = \"" + FakeLiveKey + "\""}
+		if file != "" {
+			f.History.PathList = []string{file}
+		}
+		return f
+	}
+
+	f := hist("shop/settings.py", 3, "1697f559d63ef19fac7d0dcf43c0099c00c6834a", "2021-03-04T11:00:00+01:00", "testrules/live-secret-key")
+	f.Secret, f.Severity = FakeLiveKey, finding.Critical
+	f.Message = "Stripe live secret key hardcoded in Python source; committed on 2021-03-04 and removed since, but still in git history (3 commits, 2 paths); the Stripe API accepts it: it is live now"
+	f.Evidence = "stripe.api_key = \"" + finding.Redact(FakeLiveKey) + "\""
+	f.History.Commits, f.History.Paths, f.History.PathList = 3, 2, []string{"shop/old_settings.py", "shop/settings.py"}
+	f.Verification = &finding.Verification{State: finding.KeyActive, Detail: "GET /v1/balance: HTTP 200"}
+	fs = append(fs, f)
+
+	f = hist("config/dev.env", 1, "2146b9482e3e5c6f5becdbf69b94a8670012df9b", "2021-03-05T09:30:00-05:00", "testrules/live-secret-key")
+	f.Secret, f.Severity = FakeRestrictedKey, finding.Info
+	f.Message = "Stripe live restricted key in env file dev.env; in git history since 2021-03-05 and still in the working tree (1 commit, 1 path); the Stripe API rejects it, so it has been rotated"
+	f.Mitigation = "Nothing is required: the key no longer works."
+	f.Evidence = "STRIPE_KEY=" + finding.Redact(FakeRestrictedKey)
+	f.History.InWorkingTree = true
+	f.Verification = &finding.Verification{State: finding.KeyInactive, Detail: "GET /v1/balance: HTTP 401 (invalid_request_error): the key is invalid, rolled or deleted"}
+	fs = append(fs, f)
+
+	w := LiveSecretKey.New()
+	w.File, w.Line, w.Column, w.EndLine, w.Secret = "config/dev.env", 1, 12, 1, FakeRestrictedKey
+	w.Message, w.Evidence = "Stripe live restricted key in env file dev.env", "STRIPE_KEY="+finding.Redact(FakeRestrictedKey)
+	fs = append(fs, w)
+
+	f = hist("", 0, "937f7b76d72cf9d34914e1ae4f47d224bf3acd66", "2021-04-01T00:00:00Z", "testrules/live-secret-key")
+	f.Column, f.EndLine = 0, 0
+	f.Secret, f.Severity, f.Context = FakeWhsec, finding.High, "commit message"
+	f.Message = "Stripe webhook signing secret in the message of commit 937f7b76d72c; committed on 2021-04-01 and removed since, but still in git history (1 commit)"
+	f.History.InMessage, f.History.Blob, f.History.Paths = true, "", 0
+	f.Verification = nil
+	fs = append(fs, f)
+
+	f = hist("", 0, "", "", "testrules/live-secret-key")
+	f.Column, f.EndLine = 0, 0
+	f.Secret, f.Severity, f.Context = FakeLiveKey+"x", finding.Critical, "dangling blob 5af33d13c7b0"
+	f.Message = "Stripe live secret key, only in blob 5af33d13c7b0: a file version that was staged but never committed, kept in the object store until garbage collection"
+	f.History.Reach, f.History.Blob, f.History.Commits, f.History.Paths = "dangling-blob", "5af33d13c7b0bab8162d3d85aae07db5645842af", 0, 0
+	fs = append(fs, f)
+
+	f = hist("app.py", 7, "cd3db639aef05c15e515f6e877aeb9bfa99e4ccf", "2020-12-31T23:59:59+14:00", "testrules/live-secret-key")
+	f.Secret, f.Severity = FakeLiveKey+"y", finding.Critical
+	f.Message = "Stripe live secret key hardcoded in Python source; committed on 2020-12-31 and removed since, but still in git history (1 commit, 1 path); shallow clone: it may be older than this boundary commit"
+	f.History.Partial = true
+	fs = append(fs, f)
+
+	for _, f := range fs {
+		f.SetFingerprint(0)
+	}
+	r := &report.Report{
+		Tool:     report.Tool{Name: "stripeguard", Version: "1.2.3-test"},
+		Command:  "scan",
+		Target:   "./shop",
+		Findings: fs,
+		Observations: []*finding.Observation{
+			{Mitigation: "keys.rotated-after-exposure", State: finding.InPlace, Detail: "Stripe live restricted key " + finding.Redact(FakeRestrictedKey) + " from git history is revoked (GET /v1/balance: HTTP 401)", File: "config/dev.env", Line: 1},
+		},
+		Analyzers: []string{"history", "testrules"},
+		Notes: []string{
+			"git history: 1234 commits (every ref), 5678 file versions (12.3 MiB) and every commit message scanned; objects no ref reaches: 1 reflog-only commit, 0 dangling commits, 1 dangling blob",
+			"git history is partial: this is a shallow clone (1 boundary commit); keys committed before the boundary are not seen and keys found there may be older than reported (git fetch --unshallow for the full history)",
+		},
 	}
 	finalize(r)
 	return r
@@ -332,7 +418,7 @@ func firstDiff(want, got string) string {
 // NoSecret fails the test when out holds a full fake secret.
 func NoSecret(t testing.TB, out []byte) {
 	t.Helper()
-	for _, s := range []string{FakeLiveKey, FakeWhsec} {
+	for _, s := range []string{FakeLiveKey, FakeWhsec, FakeRestrictedKey} {
 		if bytes.Contains(out, []byte(s)) {
 			t.Errorf("output contains the full secret %s", finding.Redact(s))
 		}

@@ -264,6 +264,12 @@ func result(f *finding.Finding, ruleIndex int, show bool) *gosarif.Result {
 	if f.Package != nil {
 		props["package"] = f.Package
 	}
+	if f.History != nil {
+		props["history"] = f.History
+	}
+	if f.Verification != nil {
+		props["verification"] = f.Verification
+	}
 	res.Properties = props
 	return res
 }

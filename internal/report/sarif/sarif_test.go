@@ -33,10 +33,11 @@ var cases = []struct {
 	{"probe", reporttest.Probe},
 	{"empty", reporttest.Empty},
 	{"leaky", func() *report.Report { return reporttest.Leaky(false) }},
+	{"history", reporttest.History},
 }
 
 func TestGolden(t *testing.T) {
-	for _, tc := range cases[:3] {
+	for _, tc := range append(cases[:3:3], cases[4]) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := write(t, tc.r())
 			reporttest.NoSecret(t, out)
@@ -211,9 +212,20 @@ func TestStructure(t *testing.T) {
 				if res.Properties["threat"] != string(f.Threat) {
 					t.Errorf("result %d threat %v", i, res.Properties["threat"])
 				}
+				if f.File == "" && f.URL == "" && f.History != nil {
+					// A key in a commit message or a dangling blob has
+					// no file to point at.
+					if len(res.Locations) != 0 || res.Properties["history"] == nil {
+						t.Errorf("history result %d without a file: %d locations, properties %v", i, len(res.Locations), res.Properties)
+					}
+					continue
+				}
 				if len(res.Locations) != 1 {
 					t.Errorf("result %d has %d locations", i, len(res.Locations))
 					continue
+				}
+				if f.History != nil && (res.Properties["history"] == nil || (f.Verification != nil) != (res.Properties["verification"] != nil)) {
+					t.Errorf("result %d lacks history/verification properties: %v", i, res.Properties)
 				}
 				al := res.Locations[0].PhysicalLocation.ArtifactLocation
 				switch {

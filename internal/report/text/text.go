@@ -203,6 +203,12 @@ func (p *writer) finding(f *finding.Finding) {
 	if ev := report.SafeEvidence(f, p.show); ev != "" {
 		p.wrapped("      "+p.style("evidence:", dim)+" ", "                ", truncate(report.OneLine(ev), MaxEvidence))
 	}
+	if h := report.HistorySummary(f); h != "" {
+		p.wrapped("      "+p.style("history:", dim)+" ", "               ", h)
+	}
+	if v := report.VerificationSummary(f); v != "" {
+		p.wrapped("      "+p.style("verified:", dim)+" ", "                ", v)
+	}
 	if pk := f.Package; pk != nil {
 		s := pk.Name
 		if pk.Version != "" {

@@ -30,6 +30,7 @@ func TestGolden(t *testing.T) {
 		{"sample-color.golden", reporttest.Sample(), true},
 		{"probe.golden", reporttest.Probe(), false},
 		{"empty.golden", reporttest.Empty(), false},
+		{"history.golden", reporttest.History(), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := write(t, tc.r, tc.color)
