@@ -68,6 +68,11 @@ type Options struct {
 	// PythonBudget bounds the Python source (bytes) the code analyzers keep
 	// parsed for their cross-file pass: 0 = default, negative = unlimited.
 	PythonBudget int64
+	// KeepPythonSource keeps the bytes of the Python files the code
+	// analyzers may read again in their cross-file pass, instead of
+	// re-reading them from disk (staged scans, where the working tree
+	// may differ from what is scanned).
+	KeepPythonSource bool
 	// Now is the calendar clock for date judgements (advisory data age);
 	// nil means clock.Now. Tests pin it next to their fixtures.
 	Now func() time.Time

@@ -59,7 +59,7 @@ func scanCommand(name string, args []string, std Stdio) int {
 	targetPython := fs.String("target-python", "", "evaluate environment markers for this Python `version` (e.g. 3.11)")
 	targetPlatform := fs.String("target-platform", "", "evaluate environment markers for this `sys_platform` (linux, darwin, win32)")
 	noColor := fs.Bool("no-color", false, "never colour the text report")
-	pyBudget := fs.Int64("python-budget", 0, "MiB of Stripe-related Python source kept for cross-file analysis (default 24; -1 = unlimited); bounds memory on huge trees")
+	pyBudget := fs.Int64("python-budget", 0, "MiB of Python source parsed at once by the cross-file pass of the Python analyzers (default 24; -1 = unlimited); bounds memory on huge trees")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to `FILE` (for performance reports)")
 	withHistory := fs.Bool("history", name == "history", "also scan every commit of the git history (all refs, and objects no ref reaches) for keys")
 	var branches listFlag

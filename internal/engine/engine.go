@@ -80,6 +80,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	opt.Analyzer.ShowPublishable = opt.Analyzer.ShowPublishable || opt.Config.ShowPublishable
+	// Staged content may differ from the working tree: the Python
+	// analyzers cannot re-read it from disk in their cross-file pass.
+	opt.Analyzer.KeepPythonSource = opt.Analyzer.KeepPythonSource || opt.Staged
 	opt.Analyzer.TyposquatAllow = append(opt.Analyzer.TyposquatAllow, opt.Config.Typosquat.Allow...)
 	opt.Analyzer.TyposquatProtect = append(opt.Analyzer.TyposquatProtect, opt.Config.Typosquat.Protect...)
 	ans, names, err := build(opt)

@@ -68,9 +68,10 @@ var (
 	}
 )
 
-// MitigationIdempotent is the control only a live delivery can show (and
-// `stripeguard guard` provides in front of an app).
-const MitigationIdempotent = "webhook.idempotent-processing"
+// MitigationIdempotent is the control a live replay shows (and `stripeguard
+// guard` provides in front of an app); the webhook analyzer decides it
+// from the code too.
+const MitigationIdempotent = webhook.MitigationIdempotent
 
 // probeMitigations are the webhook-forgery controls a live probe can decide.
 var probeMitigations = []string{

@@ -99,3 +99,34 @@ func BenchmarkSharedGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanFacts is the token pass every gated Python file gets.
+func BenchmarkScanFacts(b *testing.B) {
+	src := benchSource(b)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		ScanFacts(src)
+	}
+}
+
+// BenchmarkOutline is the block pass of codekeys' driver files.
+func BenchmarkOutline(b *testing.B) {
+	src := benchSource(b)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		OutlineOf(src)
+	}
+}
+
+// BenchmarkParseModuleSkipping is codekeys' driver parse with every
+// function body left out (SetBytes counts the whole file).
+func BenchmarkParseModuleSkipping(b *testing.B) {
+	src := benchSource(b)
+	bodies := OutlineOf(src).Bodies
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := ParseModuleSkipping("bench.py", src, bodies, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -94,11 +94,12 @@ func mentionsStripeEvent(d []byte) bool {
 // analyzers, which the engine calls one after the other with the same
 // *source.File, scan each file's bytes once between them.
 type gateEntry struct {
-	f    *source.File
-	rel  string
-	ptr  *byte
-	size int
-	bits uint8
+	f     *source.File
+	rel   string
+	ptr   *byte
+	size  int
+	bits  uint8
+	facts *Facts
 }
 
 var gateCache struct {
@@ -112,18 +113,12 @@ var gateCache struct {
 // buffer and size: workers reuse read buffers, so a pointer match alone
 // could serve another file's bits.
 func Gates(f *source.File) uint8 {
-	var ptr *byte
-	if len(f.Data) > 0 {
-		ptr = &f.Data[0]
-	}
+	ptr := dataPtr(f)
 	gateCache.mu.Lock()
-	for i := range gateCache.ring {
-		e := &gateCache.ring[i]
-		if e.f == f && e.rel == f.Rel && e.ptr == ptr && e.size == len(f.Data) {
-			b := e.bits
-			gateCache.mu.Unlock()
-			return b
-		}
+	if e := gateLookup(f, ptr); e != nil {
+		b := e.bits
+		gateCache.mu.Unlock()
+		return b
 	}
 	gateCache.mu.Unlock()
 	bits := GateBits(f.Data)
@@ -132,4 +127,42 @@ func Gates(f *source.File) uint8 {
 	gateCache.next = (gateCache.next + 1) % len(gateCache.ring)
 	gateCache.mu.Unlock()
 	return bits
+}
+
+func dataPtr(f *source.File) *byte {
+	if len(f.Data) > 0 {
+		return &f.Data[0]
+	}
+	return nil
+}
+
+// gateLookup finds f's entry; the caller holds gateCache.mu.
+func gateLookup(f *source.File, ptr *byte) *gateEntry {
+	for i := range gateCache.ring {
+		e := &gateCache.ring[i]
+		if e.f == f && e.rel == f.Rel && e.ptr == ptr && e.size == len(f.Data) {
+			return e
+		}
+	}
+	return nil
+}
+
+// FileFacts returns f's token facts, computed once per file however many
+// analyzers ask (same trust rules as Gates).
+func FileFacts(f *source.File) *Facts {
+	ptr := dataPtr(f)
+	gateCache.mu.Lock()
+	if e := gateLookup(f, ptr); e != nil && e.facts != nil {
+		fa := e.facts
+		gateCache.mu.Unlock()
+		return fa
+	}
+	gateCache.mu.Unlock()
+	fa := ScanFacts(f.Data)
+	gateCache.mu.Lock()
+	if e := gateLookup(f, ptr); e != nil {
+		e.facts = fa
+	}
+	gateCache.mu.Unlock()
+	return fa
 }

@@ -3,6 +3,7 @@ package pyast
 import (
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,16 @@ type Module struct {
 	Globals map[string][]*Node
 
 	funcOf map[*Node]*Func // function_definition node → Func
+
+	factsOnce sync.Once
+	facts     *Facts
+}
+
+// Facts are the module's token facts (anchors, call names), computed on
+// first use.
+func (m *Module) Facts() *Facts {
+	m.factsOnce.Do(func() { m.facts = ScanFacts(m.Src) })
+	return m.facts
 }
 
 // Func is a function or method definition.
@@ -66,7 +77,14 @@ type Class struct {
 
 // ParseModule parses src and builds the module model.
 func ParseModule(rel string, src []byte, deadline time.Duration) (*Module, error) {
-	root, err := Parse(src, deadline)
+	return ParseModuleSkipping(rel, src, nil, deadline)
+}
+
+// ParseModuleSkipping builds the module model with some function bodies
+// left unparsed (see ParseSkipping): their functions exist, with their
+// parameters and decorators, and a `pass` body.
+func ParseModuleSkipping(rel string, src []byte, drop []FuncBody, deadline time.Duration) (*Module, error) {
+	root, err := ParseSkipping(src, drop, deadline)
 	if err != nil {
 		return nil, err
 	}

@@ -85,6 +85,7 @@ import "C"
 import (
 	"bytes"
 	"errors"
+	"sort"
 	"sync"
 	"time"
 	"unsafe"
@@ -197,6 +198,88 @@ func Parse(src []byte, deadline time.Duration) (*Node, error) {
 	flat := make([]C.sg_node, count)
 	got := int(C.sg_flatten(unsafe.Pointer(tree), &flat[0], count))
 	return build(flat[:got]), nil
+}
+
+// ParseSkipping parses src with the given function bodies replaced by
+// `pass` (each keeping its line count) and maps every position back to
+// src: lines, columns and byte offsets are those of the original bytes.
+func ParseSkipping(src []byte, drop []FuncBody, deadline time.Duration) (*Node, error) {
+	if len(drop) == 0 {
+		return Parse(src, deadline)
+	}
+	if len(src) > MaxFileSize {
+		return nil, ErrTooLarge
+	}
+	if bytes.IndexByte(src, 0) >= 0 {
+		return nil, ErrBinary
+	}
+	comp, pieces := compact(src, drop)
+	root, err := Parse(comp, deadline)
+	if err != nil {
+		return nil, err
+	}
+	root.Walk(func(n *Node) bool {
+		n.Start = pieces.orig(n.Start)
+		n.End = pieces.orig(n.End)
+		return true
+	})
+	return root, nil
+}
+
+// piece maps a run of compacted bytes to the original: kept runs map one
+// to one, a replaced body's `pass` maps to the body's start.
+type piece struct {
+	c, o      int32
+	synthetic bool
+}
+
+type pieceMap []piece
+
+func (pm pieceMap) orig(off int32) int32 {
+	i := sort.Search(len(pm), func(i int) bool { return pm[i].c > off }) - 1
+	if i < 0 {
+		return off
+	}
+	p := pm[i]
+	if p.synthetic {
+		return p.o
+	}
+	return p.o + (off - p.c)
+}
+
+func compact(src []byte, drop []FuncBody) ([]byte, pieceMap) {
+	out := make([]byte, 0, len(src)/4)
+	var pm pieceMap
+	last := 0
+	for _, b := range drop {
+		if b.Start < last || b.End > len(src) || b.Start >= b.End {
+			continue
+		}
+		pm = append(pm, piece{c: int32(len(out)), o: int32(last)})
+		out = append(out, src[last:b.Start]...)
+		pm = append(pm, piece{c: int32(len(out)), o: int32(b.Start), synthetic: true})
+		out = append(out, b.Indent...)
+		out = append(out, "pass\n"...)
+		nl := bytes.Count(src[b.Start:b.End], []byte{'\n'}) - 1
+		for _, im := range b.Imports {
+			if im[0] < b.Start || im[1] > b.End || im[0] >= im[1] {
+				continue
+			}
+			out = append(out, b.Indent...)
+			pm = append(pm, piece{c: int32(len(out)), o: int32(im[0])})
+			out = append(out, src[im[0]:im[1]]...)
+			pm = append(pm, piece{c: int32(len(out)), o: int32(im[1]), synthetic: true})
+			out = append(out, '\n')
+			nl -= bytes.Count(src[im[0]:im[1]], []byte{'\n'}) + 1
+		}
+		for ; nl > 0; nl-- {
+			out = append(out, '\n')
+		}
+		last = b.End
+	}
+	pm = append(pm, piece{c: int32(len(out)), o: int32(last)})
+	out = append(out, src[last:]...)
+	return out, pm
 }
 
 // build copies the flat C nodes into Go. Punctuation and keywords

@@ -421,26 +421,37 @@ func TestColumn(t *testing.T) {
 	}
 }
 
-// Memory stays bounded: past the budget, files are left out with a warning.
-func TestCollectorBudget(t *testing.T) {
+// Memory stays bounded: past the budget, the cross-file pass leaves
+// modules out with a warning.
+func TestStreamBudget(t *testing.T) {
 	defer func(old *Cache) { Shared = old }(Shared)
 	Shared = NewCache()
-	c := &Collector{Budget: 40}
-	var sink finding.Collector
-	for _, name := range []string{"a.py", "b.py", "c.py"} {
-		c.Add(context.Background(), &source.File{Rel: name, Data: []byte("import stripe  # 20 bytes\n")[:20]}, &sink, GateStripe, 0)
+	analyze := func(p *Project, sink finding.Sink) {
+		// Every module looks up "helpers": no local run can conclude.
+		p.ModulesNamed("helpers")
+		for _, m := range p.Modules {
+			sink.Finding(&finding.Finding{RuleID: "t/seen", File: m.Path, Line: 1})
+		}
 	}
-	if n := len(c.Modules()); n != 2 {
-		t.Errorf("kept %d modules, want 2 within a 40-byte budget", n)
+	run := func(budget int64) *finding.Collector {
+		var c finding.Collector
+		s := &Stream{Budget: budget, Want: GateStripe, Analyze: analyze}
+		for _, name := range []string{"a.py", "b.py", "c.py", "helpers.py"} {
+			s.File(context.Background(), &source.File{Rel: name, Data: []byte("import stripe  # 20 bytes\n")[:20]}, &c)
+		}
+		s.Finish(context.Background(), &c)
+		return &c
 	}
-	if len(sink.Warnings) != 1 || sink.Warnings[0].Kind != WarnBudget || sink.Warnings[0].File != "c.py" {
-		t.Errorf("warnings %+v", sink.Warnings)
+	// helpers.py concludes alone; the three others are analysed again,
+	// two within a 40-byte budget; the look-up of helpers.py is refused.
+	c := run(40)
+	if n := len(c.Findings); n != 3 {
+		t.Errorf("analysed %d modules, want 3", n)
 	}
-	unlimited := &Collector{Budget: -1}
-	for _, name := range []string{"a.py", "b.py", "c.py"} {
-		unlimited.Add(context.Background(), &source.File{Rel: name, Data: []byte("import stripe  # 20 bytes\n")[:20]}, &sink, GateStripe, 0)
+	if len(c.Warnings) != 2 || c.Warnings[0].Kind != WarnBudget || !strings.Contains(c.Warnings[0].Message, "--python-budget") {
+		t.Errorf("warnings %+v", c.Warnings)
 	}
-	if n := len(unlimited.Modules()); n != 3 {
-		t.Errorf("unlimited kept %d", n)
+	if c := run(-1); len(c.Findings) != 4 || len(c.Warnings) != 0 {
+		t.Errorf("unlimited: %d findings, %+v", len(c.Findings), c.Warnings)
 	}
 }

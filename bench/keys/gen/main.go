@@ -60,6 +60,7 @@ var (
 	truthPath = flag.String("truth", "bench/work/keys/truth.json", "ground truth output")
 	sizeMB    = flag.Int("size", 320, "approximate tree size in MB")
 	seed      = flag.Uint64("seed", 20261129, "random seed")
+	stripePct = flag.Int("stripe-percent", 10, "percentage of Python modules that import stripe (100: a Stripe-heavy tree where every module does)")
 )
 
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -135,9 +136,9 @@ func (g *gen) filler(typ string, size int) (lines []string, safe []int) {
 		add(`"""`+g.sentence()+`."""`, false)
 		add("import os", false)
 		add("import logging", false)
-		// Like a real project, about one module in ten talks to Stripe;
-		// the rest is ordinary application code.
-		usesStripe := g.r.IntN(10) == 0
+		// Like a real project, about one module in ten talks to Stripe
+		// (-stripe-percent); the rest is ordinary application code.
+		usesStripe := g.r.IntN(100) < *stripePct
 		if usesStripe {
 			add("import stripe", false)
 		} else {

@@ -28,18 +28,50 @@ func init() {
 	analyzer.Register(analyzer.Factory{Name: Name, New: func(o analyzer.Options) (analyzer.Analyzer, error) {
 		a := New()
 		a.col.Budget = o.PythonBudget
+		a.col.KeepSource = o.KeepPythonSource
 		return a, nil
 	}})
 }
 
-// Analyzer collects gated Python modules; Finish follows values across
-// files (settings modules, config classes).
+// Analyzer analyses gated Python modules as the walk yields them; Finish
+// analyses again, with the whole tree, the modules whose values come from
+// other files (settings modules, config classes). See pyast.Stream.
 type Analyzer struct {
-	col pyast.Collector
+	col pyast.Stream
 }
 
-// New returns an analyzer for one scan.
-func New() *Analyzer { return &Analyzer{} }
+// New returns an analyzer for one scan. Files the webhook analyzer also
+// reads get their warnings from it.
+func New() *Analyzer {
+	return &Analyzer{col: pyast.Stream{Want: gateBits, Quiet: pyast.GateStripe | pyast.GateWebhook, Driver: IsDriver, Analyze: Analyze, Skip: SkipBody}}
+}
+
+// SkipBody decides which function bodies of a driver file its own run can
+// leave unparsed: a body matters only if it names a key, or logs, raises
+// or returns a value that may carry one (a module-level name assigned from
+// a key or imported from the project, or an attribute of a class that
+// names a key). A body that only logs its own values matters through what
+// callers pass it. Calls keep callers and callees together (Skippable).
+func SkipBody(o *pyast.Outline, b *pyast.FuncBody) pyast.SkipDecision {
+	if b.Anchors&pyast.AKeyName != 0 {
+		return pyast.SkipDecision{}
+	}
+	if b.Anchors&pyast.ALogCall == 0 {
+		return pyast.SkipDecision{Drop: true}
+	}
+	if b.Class != "" && o.KeyishClasses[b.Class] || o.Refs(b, o.Taint) {
+		return pyast.SkipDecision{}
+	}
+	return pyast.SkipDecision{Drop: true, NeedsCallers: true}
+}
+
+// IsDriver: a file can hold something this analyzer reports only if it
+// holds a key literal (sk_…, rk_…, whsec_… tokens), names a key (api_key, StripeClient, *SECRET*,
+// *KEY*), or imports names from elsewhere and logs or returns values.
+func IsDriver(gate uint8, a pyast.Anchor) bool {
+	return a&pyast.AKeyName != 0 ||
+		a&pyast.AFromImport != 0 && a&pyast.ALogCall != 0
+}
 
 func (*Analyzer) Name() string { return Name }
 
@@ -56,15 +88,11 @@ const gateBits = pyast.GateStripe | pyast.GateLiveKey | pyast.GateWhsec
 func Gate(data []byte) bool { return pyast.GateBits(data)&gateBits != 0 }
 
 func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) {
-	// Files the webhook analyzer also reads get their warnings from it.
-	a.col.Add(ctx, f, sink, gateBits, pyast.GateStripe|pyast.GateWebhook)
+	a.col.File(ctx, f, sink)
 }
 
 func (a *Analyzer) Finish(ctx context.Context, _ *source.Project, sink finding.Sink) {
-	if ctx.Err() != nil {
-		return
-	}
-	Analyze(pyast.NewProject(a.col.Modules()), sink)
+	a.col.Finish(ctx, sink)
 }
 
 var (
@@ -81,10 +109,11 @@ func isAPIKey(s string) bool { return apiKeyRE.MatchString(s) && secrets.IsRealK
 func isWhsec(s string) bool  { return whsecRE.MatchString(s) && secrets.IsRealKey(s) }
 
 type analysis struct {
-	p       *pyast.Project
-	sink    finding.Sink
-	emitted map[string]bool
-	config  map[string][]origin // setting name → values (Flask config, classes)
+	forwarded map[*pyast.Func]bool
+	p         *pyast.Project
+	sink      finding.Sink
+	emitted   map[string]bool
+	config    map[string][]origin // setting name → values (Flask config, classes)
 }
 
 type origin struct {
@@ -94,11 +123,11 @@ type origin struct {
 
 // Analyze runs the codekeys rules over a project.
 func Analyze(p *pyast.Project, sink finding.Sink) {
-	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, config: map[string][]origin{}}
-	a.indexConfig()
+	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, forwarded: map[*pyast.Func]bool{}}
 	for _, m := range p.Modules {
 		a.module(m)
 	}
+	a.brokerSetup() // broker.go
 }
 
 func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, msg, ev string, sev finding.Severity, related *finding.Location) {
@@ -186,11 +215,22 @@ func keySeverity(k string) finding.Severity {
 	return finding.Medium
 }
 
+// configOf returns the values assigned to a configuration key anywhere in
+// the project, indexing on first use: most modules never read app.config,
+// and the index needs every module that could define a key.
+func (a *analysis) configOf(k string) []origin {
+	if a.config == nil {
+		a.config = map[string][]origin{}
+		a.indexConfig()
+	}
+	return a.config[k]
+}
+
 // indexConfig collects Flask-style configuration: app.config["K"] = v,
 // config classes (class Config: STRIPE_SECRET_KEY = ...), so that
 // app.config["K"] can be followed to its literal.
 func (a *analysis) indexConfig() {
-	for _, m := range a.p.Modules {
+	for _, m := range a.p.WithAnchor(pyast.AConfig | pyast.AClass) {
 		for _, c := range m.Classes {
 			for k, v := range c.Attrs {
 				if strings.ToUpper(k) == k {
@@ -221,7 +261,7 @@ func (a *analysis) values(m *pyast.Module, f *pyast.Func, n *pyast.Node) []pyast
 		on := pyast.Unparen(o.N)
 		if on.Kind == "subscript" && strings.HasSuffix(o.M.DottedName(on.Child("value")), "config") {
 			if k, ok := o.M.StringValue(on.Child("subscript")); ok {
-				for _, c := range a.config[k] {
+				for _, c := range a.configOf(k) {
 					out = append(out, a.p.Origins(c.m, nil, c.n, 3)...)
 				}
 				continue
@@ -230,8 +270,8 @@ func (a *analysis) values(m *pyast.Module, f *pyast.Func, n *pyast.Node) []pyast
 		if on.Kind == "call" {
 			// app.config.get("K") / config.get("K")
 			if q := o.M.DottedName(on.Child("function")); strings.HasSuffix(q, "config.get") {
-				if k, ok := o.M.StringValue(o.M.Arg(on, 0, "")); ok && len(a.config[k]) > 0 {
-					for _, c := range a.config[k] {
+				if k, ok := o.M.StringValue(o.M.Arg(on, 0, "")); ok && len(a.configOf(k)) > 0 {
+					for _, c := range a.configOf(k) {
 						out = append(out, a.p.Origins(c.m, nil, c.n, 3)...)
 					}
 				}
@@ -341,6 +381,45 @@ func (a *analysis) call(m *pyast.Module, n *pyast.Node) {
 			a.leak(m, f, arg, KeyInResponse, "returned by "+m.DottedName(n.Child("function")))
 		}
 	}
+	a.forward(m, f, n)
+}
+
+// forward follows a key handed to a function of another module into it:
+// that module may not name a key anywhere, so its own analysis never
+// looks at what it logs. The leak is found from the callee's side (its
+// parameter's callers), as if the callee's module had been analysed.
+func (a *analysis) forward(m *pyast.Module, f *pyast.Func, n *pyast.Node) {
+	args := n.Child("arguments")
+	if args == nil || !keyishText(m.Text(args)) {
+		return
+	}
+	g := a.p.ResolveCall(m, f, n)
+	if g == nil || g.Module == m || a.forwarded[g] {
+		return
+	}
+	a.forwarded[g] = true
+	gm := g.Module
+	g.Body().Walk(func(x *pyast.Node) bool {
+		if x.Kind == "function_definition" || x.Kind == "class_definition" {
+			return false
+		}
+		switch x.Kind {
+		case "call":
+			a.call(gm, x)
+		case "return_statement":
+			a.returned(gm, x)
+		case "raise_statement":
+			a.raised(gm, x)
+		}
+		return true
+	})
+}
+
+// keyishText: the arguments' text names a key (cheap filter before the
+// value flow).
+func keyishText(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Contains(l, "key") || strings.Contains(l, "secret") || strings.Contains(l, "whsec") || strings.Contains(l, "sk_") || strings.Contains(l, "rk_")
 }
 
 // keySink follows the value used as the API key back to literals (hard

@@ -15,27 +15,47 @@ import (
 const callDepth = 4
 
 type analysis struct {
-	p        *pyast.Project
-	sink     finding.Sink
-	emitted  map[string]bool
-	observed map[string]bool
-	memo     map[*pyast.Func]int8 // 1 in progress, 2 verifies
-	noUpTo   map[*pyast.Func]int  // does not verify within this depth
-	handRoll map[*pyast.Func]bool
-	count    int // findings emitted, to tell whether a handler is clean
+	p             *pyast.Project
+	sink          finding.Sink
+	emitted       map[string]bool
+	observed      map[string]bool
+	memo          map[*pyast.Func]int8 // 1 in progress, 2 verifies
+	noUpTo        map[*pyast.Func]int  // does not verify within this depth
+	handRoll      map[*pyast.Func]int8 // 1 no, 2 yes
+	signers       map[*pyast.Func]int8
+	count         int // findings emitted, to tell whether a handler is clean
+	routes        map[string]string
+	hooks         *[]requestHook
+	raises        map[*pyast.Func]bool
+	calleeMemo    map[*pyast.Node][]*pyast.Func
+	stripeMods    map[*pyast.Module]bool
+	guardFunc     *pyast.Func // the hook the last guard() found verifying
+	regInto       map[string][]string
+	apps          map[string]bool
+	handlersFound []*handler
+	entries       map[*pyast.Func]bool // handlers found, for the 5xx check
+	// errHandler: 0 not computed, 1 no, 2 an app-level handler answers
+	// SignatureVerificationError.
+	errHandler int8
 }
 
 // Analyze runs the webhook-forgery rules over a project.
 func Analyze(p *pyast.Project, sink finding.Sink) {
+	// Secrets and payloads reach verification through settings helpers.
+	p.FollowReturns = true
 	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, observed: map[string]bool{},
-		memo: map[*pyast.Func]int8{}, noUpTo: map[*pyast.Func]int{}, handRoll: map[*pyast.Func]bool{}}
+		memo: map[*pyast.Func]int8{}, noUpTo: map[*pyast.Func]int{}, handRoll: map[*pyast.Func]int8{}, signers: map[*pyast.Func]int8{},
+		raises: map[*pyast.Func]bool{}, entries: map[*pyast.Func]bool{}, calleeMemo: map[*pyast.Node][]*pyast.Func{}, stripeMods: map[*pyast.Module]bool{}}
+	handlers := a.findHandlers()
+	for _, h := range handlers {
+		a.entries[h.f] = true
+	}
 	a.handRolledChecks()
 	a.verifyCallChecks()
 	a.headerChecks()
-	for _, h := range a.findHandlers() {
+	for _, h := range handlers {
 		a.checkHandler(h)
 	}
-	a.nothingApplies()
 }
 
 func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, key, msg, evidence string, related ...finding.Location) {
@@ -169,7 +189,7 @@ func (a *analysis) verifies(f *pyast.Func, depth int) bool {
 		return false
 	}
 	a.memo[f] = 1
-	ok := len(a.directVerifies(f)) > 0 || a.handRoll[f]
+	ok := len(a.directVerifies(f)) > 0 || a.handRolled(f)
 	if !ok {
 		ok = len(a.verifyingCalls(f, depth)) > 0
 	}
@@ -208,7 +228,7 @@ func (a *analysis) verifyingCalls(f *pyast.Func, depth int) []*pyast.Node {
 			out = append(out, n)
 			return true
 		}
-		if g := a.p.ResolveCall(m, f, n); g != nil && g != f && a.verifies(g, depth-1) {
+		if a.callVerifies(m, f, n, depth) {
 			out = append(out, n)
 		}
 		return true
@@ -229,6 +249,7 @@ func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
 			name = m.DottedName(d.Child("function"))
 		}
 		if g := a.resolveName(m, f, name); g != nil && a.verifies(g, callDepth) {
+			a.guardFunc = g
 			return true, "decorator @" + name
 		}
 	}
@@ -244,6 +265,7 @@ func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
 					if dep := m.Arg(x, 0, "dependency"); dep != nil {
 						if g := a.resolveName(m, f, m.DottedName(dep)); g != nil && a.verifies(g, callDepth) {
 							found = "dependency " + m.Text(dep)
+							a.guardFunc = g
 						}
 					}
 				}
@@ -270,157 +292,7 @@ func (a *analysis) resolveName(m *pyast.Module, f *pyast.Func, name string) *pya
 	if f != nil && f.Class != nil && strings.HasPrefix(name, "self.") {
 		return f.Class.Methods[strings.TrimPrefix(name, "self.")]
 	}
-	return a.p.LookupFunc(m.Qualify(name))
-}
-
-// ---- request data ----
-
-var requestNames = map[string]bool{"request": true, "req": true}
-
-// requestRooted reports whether an expression reads the incoming request.
-func (a *analysis) requestRooted(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
-	t := m.Text(n)
-	if strings.HasPrefix(t, "self.request.") || strings.HasPrefix(t, "self.request[") {
-		return true
-	}
-	r := pyast.Root(n)
-	if r == nil || r.Kind != "identifier" {
-		return false
-	}
-	name := m.Text(r)
-	if requestNames[name] {
-		return true
-	}
-	if f == nil {
-		return false
-	}
-	for _, p := range f.Params {
-		if p.Name != name {
-			continue
-		}
-		if p.Annotation != nil && strings.Contains(m.Text(p.Annotation), "Request") {
-			return true
-		}
-		if name == "event" && (f.Name == "lambda_handler" || len(f.Params) == 2 && f.Params[1].Name == "context") {
-			return strings.Contains(t, "body")
-		}
-	}
-	return false
-}
-
-// fromRequest follows n through assignments and parameters and reports
-// whether it may come from the request.
-func (a *analysis) fromRequest(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
-	for _, o := range a.p.Origins(m, f, n, callDepth) {
-		if a.requestRooted(o.M, o.F, o.N) {
-			return true
-		}
-		if on := pyast.Unparen(o.N); on.Kind == "await" || on.Kind == "call" {
-			inner := on
-			if on.Kind == "await" {
-				if c := on.NamedChildren(); len(c) > 0 {
-					inner = c[0]
-				}
-			}
-			if a.requestRooted(o.M, o.F, inner) {
-				return true
-			}
-			// decode()/get_data() chains on a name that came from the request.
-			if inner.Kind == "call" {
-				if fn := inner.Child("function"); fn != nil && fn.Kind == "attribute" {
-					if obj := fn.Child("object"); obj != nil && obj != n && (obj.Kind == "identifier" || obj.Kind == "attribute") {
-						if a.fromRequest(o.M, o.F, obj) {
-							return true
-						}
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// isDRF: request.data is DRF's parsed body here, not Flask's raw bytes.
-// A helper in a module that uses DRF gets DRF requests.
-func isDRF(f *pyast.Func) bool {
-	if f == nil {
-		return false
-	}
-	if f.Class != nil && isDRFClass(f.Class) {
-		return true
-	}
-	for _, q := range f.Module.Imports {
-		if strings.HasPrefix(q, "rest_framework") {
-			return true
-		}
-	}
-	for _, d := range f.Decorators {
-		if strings.Contains(f.Module.Text(d), "api_view") {
-			return true
-		}
-	}
-	return false
-}
-
-// source is a place where the posted payload is taken as an event without
-// verification.
-type src struct {
-	m       *pyast.Module
-	f       *pyast.Func
-	n       *pyast.Node
-	anchor  *pyast.Node // the node in the handler that leads to it
-	desc    string
-	varName string // the local it is assigned to, if any
-}
-
-var jsonModules = map[string]bool{"json": true, "orjson": true, "ujson": true, "simplejson": true, "rapidjson": true}
-
-// asSource classifies n as an unverified event source.
-func (a *analysis) asSource(m *pyast.Module, f *pyast.Func, n *pyast.Node) string {
-	switch n.Kind {
-	case "call":
-		q := m.CallName(n)
-		last := pyast.LastSegment(q)
-		switch {
-		case last == "loads" && (jsonModules[strings.TrimSuffix(q, ".loads")] || q == "loads"):
-			if arg := m.Arg(n, 0, "s"); arg != nil && a.fromRequest(m, f, arg) {
-				return "json.loads of the request body"
-			}
-		case last == "construct_from" && (strings.Contains(q, "Event") || strings.HasPrefix(q, "stripe")):
-			return "stripe.Event.construct_from on posted data"
-		case last == "construct_event_without_verification":
-			return "construct_event_without_verification"
-		case last == "convert_to_stripe_object":
-			return "convert_to_stripe_object on posted data"
-		case last == "get_json" || last == "json":
-			fn := n.Child("function")
-			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, f, fn.Child("object")) {
-				if last == "json" {
-					if n.Parent != nil && n.Parent.Kind == "await" {
-						return "await request.json()"
-					}
-					return ""
-				}
-				return "request.get_json()"
-			}
-		case last == "parse_obj" || last == "model_validate":
-			if arg := m.Arg(n, 0, ""); arg != nil && a.fromRequest(m, f, arg) {
-				return "model parsed from the request body"
-			}
-		}
-	case "attribute":
-		attr := m.Text(n.Child("attribute"))
-		if n.Parent != nil && n.Parent.Kind == "call" && n.FieldIs("function") {
-			return ""
-		}
-		if (attr == "json" || (attr == "data" && isDRF(f))) && a.requestRooted(m, f, n.Child("object")) {
-			if attr == "data" {
-				return "DRF request.data"
-			}
-			return "request.json"
-		}
-	}
-	return ""
+	return a.p.LookupFuncFrom(m, m.Qualify(name))
 }
 
 // sources lists unverified payload reads in h and in the helpers it calls
@@ -466,7 +338,10 @@ func (a *analysis) sources(h *pyast.Func) []src {
 				return false
 			}
 			if n.Kind == "call" && depth > 0 {
-				if g := a.p.ResolveCall(m, f, n); g != nil && !a.verifies(g, callDepth) {
+				for _, g := range a.callees(m, f, n) {
+					if a.verifies(g, callDepth) {
+						continue
+					}
 					anc := anchor
 					if anc == nil {
 						anc = n

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -39,6 +40,7 @@ func (a *analysis) verifyCallChecks() {
 			for _, c := range sites {
 				a.checkFailure(m, f, c, srcs)
 			}
+			a.checkSwitchOff(m, f, sites[0])
 		}
 	}
 	a.forEachVerifyCall(func(m *pyast.Module, f *pyast.Func, call *pyast.Node, kind string) {
@@ -58,7 +60,7 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 		a.emit(WrongSecretKind, m, arg.Line, d, fmt.Sprintf("The webhook signing secret is %s, an API key, not the endpoint's whsec_ secret", d), evidence(m, arg))
 		return
 	}
-	for _, o := range a.p.Origins(m, f, arg, callDepth) {
+	for _, o := range a.secretOrigins(m, f, arg) {
 		n := pyast.Unparen(o.N)
 		om := o.M
 		if o.Param != "" {
@@ -68,7 +70,7 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 			switch {
 			case v == "":
 				clean = false
-				a.emit(EmptySecret, om, n.Line, "", "The webhook signing secret is an empty string: stripe-python then accepts events signed by anyone", evidence(om, n))
+				a.emit(EmptySecret, om, n.Line, "", "The webhook signing secret can be an empty string here: stripe-python then accepts events signed by anyone"+viaText(o), evidence(om, n))
 			case strings.HasPrefix(v, "whsec_"):
 				// Hard-coded, but the right kind: codekeys reports it.
 			default:
@@ -78,30 +80,47 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 			continue
 		}
 		if el, ok := om.AsEnvLookup(n); ok {
+			name := a.lookupName(o, n, el)
+			bad := false
 			if el.HasDefault {
-				if d, ok := om.StringValue(el.Default); ok {
+				for _, d := range a.p.OriginsAt(o, el.Default, callDepth) {
+					v, ok := d.M.StringValue(d.N)
+					if !ok {
+						continue
+					}
+					at, atM := n, om
+					if d.M != om || d.N.Line != n.Line {
+						// The default is chosen at a call of a settings
+						// helper: report it there.
+						at, atM = d.N, d.M
+					}
 					switch {
-					case d == "":
-						clean = false
-						a.emit(EmptySecret, om, n.Line, el.Name, fmt.Sprintf("The webhook signing secret %s defaults to an empty string when unset; stripe-python then accepts events signed by anyone", nameOr(el.Name)), evidence(om, n))
-						continue
-					case !strings.HasPrefix(d, "whsec_"):
-						clean = false
-						a.emit(WrongSecretKind, om, n.Line, el.Name, fmt.Sprintf("The webhook signing secret %s defaults to %s, not a whsec_ signing secret", nameOr(el.Name), describeLiteral(d)), evidence(om, n))
-						continue
+					case v == "":
+						bad = true
+						a.emit(EmptySecret, atM, at.Line, name, fmt.Sprintf("The webhook signing secret %s defaults to an empty string when unset; stripe-python then accepts events signed by anyone", nameOr(name)), evidence(atM, at))
+					case !strings.HasPrefix(v, "whsec_"):
+						bad = true
+						a.emit(WrongSecretKind, atM, at.Line, name, fmt.Sprintf("The webhook signing secret %s defaults to %s, not a whsec_ signing secret", nameOr(name), describeLiteral(v)), evidence(atM, at))
 					}
 				}
 			}
-			if wrongName(el.Name) {
+			if bad {
 				clean = false
-				a.emit(WrongSecretKind, om, n.Line, el.Name, fmt.Sprintf("The webhook signing secret is read from %s, which names an API key, not the endpoint's whsec_ secret", el.Name), evidence(om, n))
 				continue
+			}
+			if wrongName(name) {
+				clean = false
+				a.emit(WrongSecretKind, om, n.Line, name, fmt.Sprintf("The webhook signing secret is read from %s, which names an API key, not the endpoint's whsec_ secret", name), evidence(om, n))
 			}
 			continue
 		}
-		if a.requestRooted(om, o.F, n) {
+		if a.originFromRequest(o, 3) {
 			clean = false
-			a.emit(SecretFromRequest, om, n.Line, "", "The webhook signing secret is taken from the request itself, so the sender chooses the key", evidence(om, n))
+			when := ""
+			if c := enclosingCondition(om, o.F, n); c != "" {
+				when = " when " + c
+			}
+			a.emit(SecretFromRequest, om, n.Line, "", "The webhook signing secret is taken from the request itself (directly or through an object the request filled)"+when+", so the sender chooses the key", evidence(om, n))
 			continue
 		}
 		d := om.Qualify(om.DottedName(n))
@@ -113,6 +132,90 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 	if clean {
 		a.observe(MitigationSecret, m, call.Line, "signing secret passed to "+m.DottedName(call.Child("function"))+" comes from configuration")
 	}
+}
+
+// enclosingCondition is the condition of the innermost if (or
+// conditional expression) that guards n in f, "" when none.
+func enclosingCondition(m *pyast.Module, f *pyast.Func, n *pyast.Node) string {
+	for c := n; c != nil && c.Parent != nil; c = c.Parent {
+		if f != nil && c == f.Node {
+			return ""
+		}
+		p := c.Parent
+		switch {
+		case p.Kind == "if_statement" && c.FieldIs("consequence"):
+			return strings.TrimSpace(m.Text(p.Child("condition")))
+		case p.Kind == "conditional_expression":
+			if k := p.NamedChildren(); len(k) == 3 && k[0] == c {
+				return strings.TrimSpace(m.Text(k[1]))
+			}
+		}
+	}
+	return ""
+}
+
+// secretOrigins follows the secret argument, also through the wrappers
+// that tidy a possibly missing value: str(x), x.strip(), x.encode().
+func (a *analysis) secretOrigins(m *pyast.Module, f *pyast.Func, arg *pyast.Node) []pyast.Origin {
+	var out []pyast.Origin
+	work := a.p.Origins(m, f, arg, callDepth)
+	for i := 0; i < len(work) && i < 64; i++ {
+		o := work[i]
+		n := pyast.Unparen(o.N)
+		out = append(out, o)
+		if n.Kind != "call" {
+			continue
+		}
+		fn := pyast.Unparen(n.Child("function"))
+		switch {
+		case fn.Kind == "identifier" && o.M.Text(fn) == "str":
+			if x := o.M.Arg(n, 0, ""); x != nil {
+				work = append(work, a.p.OriginsAt(o, x, callDepth)...)
+			}
+		case fn.Kind == "attribute":
+			switch o.M.Text(fn.Child("attribute")) {
+			case "strip", "encode", "decode", "rstrip", "lstrip":
+				work = append(work, a.p.OriginsAt(o, fn.Child("object"), callDepth)...)
+			}
+		}
+	}
+	return out
+}
+
+// lookupName names the setting or variable an environment/settings
+// look-up reads, also when the name is a parameter of a settings helper.
+func (a *analysis) lookupName(o pyast.Origin, n *pyast.Node, el pyast.EnvLookup) string {
+	if el.Name != "" {
+		return el.Name
+	}
+	var key *pyast.Node
+	switch n.Kind {
+	case "subscript":
+		key = n.Child("subscript")
+	case "call":
+		if pyast.LastSegment(o.M.CallName(n)) == "getattr" {
+			key = o.M.Arg(n, 1, "")
+		} else {
+			key = o.M.Arg(n, 0, "key")
+		}
+	}
+	if key == nil {
+		return ""
+	}
+	for _, k := range a.p.OriginsAt(o, key, callDepth) {
+		if v, ok := k.M.StringValue(k.N); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// viaText names the helper a value came through, if any.
+func viaText(o pyast.Origin) string {
+	if o.Via == nil {
+		return ""
+	}
+	return " (the value a helper function returns)"
 }
 
 func nameOr(n string) string {
@@ -207,9 +310,12 @@ func (a *analysis) notRaw(o pyast.Origin) string {
 			return "parsed JSON"
 		case "get_json":
 			return "request.get_json() (parsed JSON)"
-		case "body", "read", "text", "json", "data":
+		case "body", "read", "text", "json", "data", "get_data":
+			// Starlette/aiohttp/Quart readers are coroutines; Bottle's
+			// request.body.read() and Falcon's stream.read() are not, and
+			// are called from plain functions.
 			fn := n.Child("function")
-			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, o.F, fn.Child("object")) {
+			if fn != nil && fn.Kind == "attribute" && a.requestRooted(m, o.F, fn.Child("object")) && o.F != nil && o.F.Async {
 				if n.Parent == nil || n.Parent.Kind != "await" {
 					return m.Text(n) + " without await (a coroutine)"
 				}
@@ -267,121 +373,222 @@ func (a *analysis) headerChecks() {
 			if f := m.FuncAt(n); f != nil && m.Dead(n, f.Node) {
 				return true
 			}
+			if guardedByMembership(m, n, key) {
+				return true // if "Stripe-Signature" in request.headers: …
+			}
 			a.emit(HeaderNoDefault, m, n.Line, key, fmt.Sprintf("%s raises KeyError when the Stripe-Signature header is missing, answering 500 instead of 400", m.Text(n)), evidence(m, n))
 			return true
 		})
 	}
 }
 
-// handRolledChecks finds HMAC verification written by hand in modules that
-// deal with Stripe. A function that only computes the HMAC is a signing
-// helper; the function that compares its result is the verifier judged.
-func (a *analysis) handRolledChecks() {
-	signers := map[*pyast.Func]bool{}
-	type cand struct {
-		f             *pyast.Func
-		mac           *pyast.Node
-		compareDigest bool
-	}
-	var cands []cand
-	for _, m := range a.p.Modules {
-		// A vendored copy of stripe-python is the reference, not the app.
-		if m.Name == "stripe" || strings.HasPrefix(m.Name, "stripe.") || strings.Contains(m.Path, "/stripe/") {
-			continue
+// ---- hand-rolled verification ----
+//
+// HMAC verification written by hand in modules that deal with Stripe. A
+// function that only computes the HMAC is a signing helper; the function
+// that compares its result (== or compare_digest) is the verifier judged.
+// Both are decided per function on demand, so that a verifier in a module
+// loaded only for a look-up is recognised.
+
+// macFacts is what one function does with HMACs.
+type macFacts struct {
+	mac           *pyast.Node // first hmac.new/HMAC/digest call
+	compareDigest bool
+	compares      bool
+}
+
+func (a *analysis) macFactsOf(f *pyast.Func) macFacts {
+	m := f.Module
+	var mf macFacts
+	walkOwn(f, func(n *pyast.Node) bool {
+		switch n.Kind {
+		case "call":
+			switch m.CallName(n) {
+			case "hmac.new", "hmac.HMAC", "hmac.digest":
+				if mf.mac == nil {
+					mf.mac = n
+				}
+			case "hmac.compare_digest", "secrets.compare_digest":
+				mf.compareDigest = true
+			}
+		case "comparison_operator":
+			mf.compares = true
 		}
-		low := strings.ToLower(string(m.Src))
-		if !strings.Contains(low, "stripe") {
+		return true
+	})
+	return mf
+}
+
+// stripeModule: a module that deals with Stripe and is not a vendored
+// copy of stripe-python (the reference, not the app).
+func (a *analysis) stripeModule(m *pyast.Module) bool {
+	if v, ok := a.stripeMods[m]; ok {
+		return v
+	}
+	v := !(m.Name == "stripe" || strings.HasPrefix(m.Name, "stripe.") || strings.Contains(m.Path, "/stripe/")) && mentionsStripe(m.Src)
+	a.stripeMods[m] = v
+	return v
+}
+
+// mentionsStripe: "stripe" in any case.
+func mentionsStripe(b []byte) bool {
+	for i := 0; i+6 <= len(b); i++ {
+		j := bytes.IndexAny(b[i:], "sS")
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+6 <= len(b) && strings.EqualFold(string(b[i:i+6]), "stripe") {
+			return true
+		}
+	}
+	return false
+}
+
+// isSigner: f computes an HMAC and compares nothing.
+func (a *analysis) isSigner(f *pyast.Func) bool {
+	if f == nil {
+		return false
+	}
+	if v, ok := a.signers[f]; ok {
+		return v == 2
+	}
+	a.signers[f] = 1
+	if f.Module.Facts().Anchors&pyast.AHmac == 0 {
+		return false
+	}
+	mf := a.macFactsOf(f)
+	if mf.mac != nil && !mf.compares && !mf.compareDigest && a.stripeModule(f.Module) {
+		a.signers[f] = 2
+		return true
+	}
+	return false
+}
+
+// handRolled: f verifies a signature by hand (an HMAC it computes or gets
+// from a signing helper, compared with == or compare_digest). The site is
+// the HMAC computation or the signing helper call.
+func (a *analysis) handRolled(f *pyast.Func) bool {
+	_, ok := a.handRolledSite(f)
+	return ok
+}
+
+func (a *analysis) handRolledSite(f *pyast.Func) (*pyast.Node, bool) {
+	if v, ok := a.handRoll[f]; ok && v == 1 {
+		return nil, false
+	}
+	if f.Module.Facts().Anchors&(pyast.AHmac|pyast.ASignature) == 0 || !a.stripeModule(f.Module) {
+		a.handRoll[f] = 1
+		return nil, false
+	}
+	mf := a.macFactsOf(f)
+	if mf.mac != nil && !mf.compares && !mf.compareDigest {
+		a.handRoll[f] = 1 // a signer
+		return nil, false
+	}
+	if mf.mac == nil && !mf.compareDigest && !mf.compares {
+		a.handRoll[f] = 1
+		return nil, false
+	}
+	site := mf.mac
+	if site == nil {
+		// compare over a signing helper's result.
+		m := f.Module
+		walkOwn(f, func(n *pyast.Node) bool {
+			if site == nil && n.Kind == "call" && a.isSigner(a.p.ResolveCall(m, f, n)) {
+				site = n
+			}
+			return site == nil
+		})
+	}
+	if site == nil {
+		a.handRoll[f] = 1
+		return nil, false
+	}
+	a.handRoll[f] = 2
+	return site, true
+}
+
+// handRolledChecks reports hand-rolled verifiers of the driven modules:
+// == instead of a constant-time comparison, or no timestamp check.
+func (a *analysis) handRolledChecks() {
+	for _, m := range a.p.Modules {
+		if !a.stripeModule(m) {
 			continue
 		}
 		for _, f := range m.Funcs {
-			var mac *pyast.Node
-			compareDigest, compares := false, false
-			walkOwn(f, func(n *pyast.Node) bool {
-				switch n.Kind {
-				case "call":
-					switch m.CallName(n) {
-					case "hmac.new", "hmac.HMAC", "hmac.digest":
-						if mac == nil {
-							mac = n
-						}
-					case "hmac.compare_digest", "secrets.compare_digest":
-						compareDigest = true
-					}
-				case "comparison_operator":
-					compares = true
-				}
-				return true
-			})
-			switch {
-			case mac != nil && !compares && !compareDigest:
-				signers[f] = true
-			case mac != nil || compareDigest || compares:
-				cands = append(cands, cand{f, mac, compareDigest})
-			}
-		}
-	}
-	for _, c := range cands {
-		f, m := c.f, c.f.Module
-		if c.mac == nil {
-			// compare_digest over a signing helper's result.
-			uses := false
-			walkOwn(f, func(n *pyast.Node) bool {
-				if n.Kind == "call" && signers[a.p.ResolveCall(m, f, n)] {
-					uses = true
-					if c.mac == nil {
-						c.mac = n
-					}
-				}
-				return true
-			})
-			if !uses {
+			site, ok := a.handRolledSite(f)
+			if !ok {
 				continue
 			}
-		}
-		a.handRoll[f] = true
-		var bad *pyast.Node
-		timeCheck := false
-		walkOwn(f, func(n *pyast.Node) bool {
-			if n.Kind != "comparison_operator" {
-				return true
-			}
-			t := strings.ToLower(m.Text(n))
-			if strings.Contains(t, "time") || strings.Contains(t, "now") || strings.Contains(t, "tolerance") {
-				timeCheck = true
-			}
-			kids := n.NamedChildren()
-			if len(kids) != 2 {
-				return true
-			}
-			op := strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start]))
-			if op != "==" && op != "!=" && op != "in" && op != "not in" {
-				return true
-			}
-			for _, side := range kids {
-				for _, o := range a.p.Origins(m, f, side, 2) {
-					on := pyast.Unparen(o.N)
-					ot := o.M.Text(on)
-					isMac := strings.Contains(ot, "digest(") || strings.Contains(ot, "hmac.")
-					on.Walk(func(x *pyast.Node) bool {
-						if x.Kind == "call" && signers[a.p.ResolveCall(o.M, o.F, x)] {
-							isMac = true
-						}
-						return !isMac
-					})
-					if isMac && bad == nil {
-						bad = n
-					}
-				}
-			}
-			return true
-		})
-		switch {
-		case bad != nil:
-			a.emit(HandRolled, m, bad.Line, f.Qual, fmt.Sprintf("%s verifies the Stripe signature by hand and compares it with %q, which is not constant time", f.Qual, "=="), evidence(m, bad))
-		case !timeCheck:
-			a.emit(HandRolled, m, c.mac.Line, f.Qual, fmt.Sprintf("%s verifies the Stripe signature by hand without checking the timestamp, so deliveries can be replayed", f.Qual), evidence(m, c.mac))
-		case c.compareDigest:
-			a.observe(MitigationVerified, m, c.mac.Line, f.Qual+" verifies by hand with hmac.compare_digest and a timestamp check")
+			a.judgeHandRolled(f, site, a.macFactsOf(f).compareDigest)
 		}
 	}
+}
+
+func (a *analysis) judgeHandRolled(f *pyast.Func, site *pyast.Node, compareDigest bool) {
+	m := f.Module
+	var bad *pyast.Node
+	timeCheck := false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if n.Kind != "comparison_operator" {
+			return true
+		}
+		t := strings.ToLower(m.Text(n))
+		if strings.Contains(t, "time") || strings.Contains(t, "now") || strings.Contains(t, "tolerance") {
+			timeCheck = true
+		}
+		kids := n.NamedChildren()
+		if len(kids) != 2 {
+			return true
+		}
+		op := strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start]))
+		if op != "==" && op != "!=" && op != "in" && op != "not in" {
+			return true
+		}
+		for _, side := range kids {
+			for _, o := range a.p.Origins(m, f, side, 2) {
+				on := pyast.Unparen(o.N)
+				ot := o.M.Text(on)
+				isMac := strings.Contains(ot, "digest(") || strings.Contains(ot, "hmac.")
+				on.Walk(func(x *pyast.Node) bool {
+					if x.Kind == "call" && a.isSigner(a.p.ResolveCall(o.M, o.F, x)) {
+						isMac = true
+					}
+					return !isMac
+				})
+				if isMac && bad == nil {
+					bad = n
+				}
+			}
+		}
+		return true
+	})
+	switch {
+	case bad != nil:
+		a.emit(HandRolled, m, bad.Line, f.Qual, fmt.Sprintf("%s verifies the Stripe signature by hand and compares it with %q, which is not constant time", f.Qual, "=="), evidence(m, bad))
+	case !timeCheck:
+		a.emit(HandRolled, m, site.Line, f.Qual, fmt.Sprintf("%s verifies the Stripe signature by hand without checking the timestamp, so deliveries can be replayed", f.Qual), evidence(m, site))
+	case compareDigest:
+		a.observe(MitigationVerified, m, site.Line, f.Qual+" verifies by hand with hmac.compare_digest and a timestamp check")
+	}
+}
+
+// guardedByMembership: n runs only when the header is known to be there
+// (if "Stripe-Signature" in request.headers: …).
+func guardedByMembership(m *pyast.Module, n *pyast.Node, key string) bool {
+	k := strings.ToLower(key)
+	for c := n; c != nil && c.Parent != nil; c = c.Parent {
+		p := c.Parent
+		if p.Kind == "function_definition" {
+			return false
+		}
+		if p.Kind == "if_statement" && c.FieldIs("consequence") {
+			cond := strings.ToLower(m.Text(p.Child("condition")))
+			if strings.Contains(cond, k) && strings.Contains(cond, " in ") && !strings.Contains(cond, "not in") {
+				return true
+			}
+		}
+	}
+	return false
 }

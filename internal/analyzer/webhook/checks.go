@@ -2,8 +2,6 @@ package webhook
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
@@ -15,13 +13,14 @@ import (
 func (a *analysis) checkHandler(h *handler) {
 	f, m := h.f, h.f.Module
 	before := a.count
-	wrapped, how := a.wrapperVerifies(h)
+	how, wrapped := a.guard(h)
 	direct := a.verifies(f, callDepth)
 	srcs := a.sources(f)
 	if !a.isWebhook(h, direct || wrapped, srcs) {
 		return
 	}
 	name := f.Qual
+	a.checkIdempotency(h)
 	if !direct && !wrapped {
 		if len(srcs) == 0 {
 			return
@@ -44,6 +43,9 @@ func (a *analysis) checkHandler(h *handler) {
 	}
 	if !direct {
 		a.observe(MitigationVerified, m, f.Node.Line, fmt.Sprintf("handler %s is verified by %s", name, how))
+		if g := a.guardFunc; g != nil && a.failsClosed(g) {
+			a.observe(MitigationFailsClosed, m, f.Node.Line, fmt.Sprintf("handler %s: %s stops the request on verification failure", name, how))
+		}
 		return
 	}
 	sites := a.verifyingCalls(f, callDepth)
@@ -59,61 +61,6 @@ func (a *analysis) checkHandler(h *handler) {
 		a.observe(MitigationVerified, m, sites[0].Line, fmt.Sprintf("handler %s verifies with %s", name, kind))
 		a.observe(MitigationFailsClosed, m, sites[0].Line, fmt.Sprintf("handler %s stops on verification failure", name))
 	}
-}
-
-// sigHeaderRE: reading the Stripe-Signature header marks a webhook handler.
-var sigHeaderRE = regexp.MustCompile(`(?i)stripe-signature|http_stripe_signature`)
-
-func (a *analysis) isWebhook(h *handler, verified bool, srcs []src) bool {
-	if verified {
-		return true
-	}
-	f, m := h.f, h.f.Module
-	names := []string{h.route, f.Name}
-	if f.Class != nil {
-		names = append(names, f.Class.Name)
-	}
-	// "webhook"/"hook" alone may be GitHub's or Slack's: it counts when the
-	// module imports stripe (a mention in a comment is not enough).
-	stripeModule := m.ImportsStripe()
-	for _, n := range names {
-		if stripeNameRE.MatchString(n) || stripeModule && webhookNameRE.MatchString(n) {
-			return true
-		}
-	}
-	for _, s := range srcs {
-		if strings.Contains(s.desc, "construct") || strings.Contains(s.desc, "stripe") {
-			return true
-		}
-	}
-	found := false
-	var look func(g *pyast.Func, depth int)
-	look = func(g *pyast.Func, depth int) {
-		gm := g.Module
-		walkOwn(g, func(n *pyast.Node) bool {
-			if found {
-				return false
-			}
-			switch n.Kind {
-			case "string":
-				if v, ok := gm.StringValue(n); ok && (pyast.IsStripeEventType(v) || sigHeaderRE.MatchString(v)) {
-					found = true
-				}
-				return false
-			case "call":
-				if strings.HasSuffix(gm.CallName(n), "Event.retrieve") {
-					found = true
-				} else if depth > 0 {
-					if c := a.p.ResolveCall(gm, g, n); c != nil && c != g {
-						look(c, depth-1)
-					}
-				}
-			}
-			return true
-		})
-	}
-	look(f, 2)
-	return found
 }
 
 // refetchOnly: the payload is used only for its id, which goes to a
@@ -211,8 +158,8 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		for c := site; c != nil && c != body; c = c.Parent {
 			if c.Kind == "conditional_expression" {
 				if kids := c.NamedChildren(); len(local) > 0 && len(kids) == 3 {
-					a.emit(OptionalVerification, m, c.Line, f.Qual, fmt.Sprintf("Webhook handler %s verifies the signature only under a condition (%s)", f.Qual, m.Text(kids[1])), evidence(m, c))
-					a.secretGate(f, sites, c.Line, kids[1])
+					a.emitOptional(m, f, c, kids[1], kids[0].Contains(site), nil,
+						fmt.Sprintf("Webhook handler %s verifies the signature only under a condition (%s)", f.Qual, m.Text(kids[1])))
 				}
 				break
 			}
@@ -238,9 +185,19 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 			if a.otherPathsTerminate(m, ifn, branch) || !usesOutside(branch) {
 				break
 			}
-			a.emit(OptionalVerification, m, ifn.Line, f.Qual,
-				fmt.Sprintf("Webhook handler %s verifies the signature only when %s; otherwise it trusts the posted payload", f.Qual, condText(m, ifn, branch)), evidence(m, ifn))
-			a.secretGate(f, sites, ifn.Line, ifn.Child("condition"), branch.Child("condition"))
+			var cond, fb *pyast.Node
+			negated := false
+			switch {
+			case branch.FieldIs("consequence"):
+				cond, negated = ifn.Child("condition"), true
+				if el := ifn.Child("alternative"); el != nil && el.Kind == "else_clause" {
+					fb = el.Child("body")
+				}
+			case branch.Kind == "else_clause":
+				cond, fb = ifn.Child("condition"), ifn.Child("consequence")
+			}
+			a.emitOptional(m, f, ifn, cond, negated, fb,
+				fmt.Sprintf("Webhook handler %s verifies the signature only when %s; otherwise it trusts the posted payload", f.Qual, condText(m, ifn, branch)))
 			break
 		}
 	}
@@ -253,11 +210,12 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		if n.Kind != "if_statement" || n.Start >= first.Start || n.Contains(first) {
 			return true
 		}
-		hit := false
+		var hitBranch *pyast.Node
 		for _, ch := range n.Children {
 			if ch.FieldIs("condition") || rejects(m, branchBlock(ch)) {
 				continue // a branch that answers 4xx only logs the payload
 			}
+			hit := false
 			for _, s := range local {
 				if ch.Contains(s.anchor) {
 					hit = true
@@ -269,11 +227,22 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 				}
 				return !hit
 			})
+			if !hit && a.actsOnRequest(m, f, branchBlock(ch)) {
+				hit = true
+			}
+			if hit && hitBranch == nil {
+				hitBranch = ch
+			}
 		}
-		if hit {
-			a.emit(OptionalVerification, m, n.Line, f.Qual,
-				fmt.Sprintf("Webhook handler %s processes the posted payload before verifying it when %s", f.Qual, m.Text(n.Child("condition"))), evidence(m, n))
-			a.secretGate(f, sites, n.Line, n.Child("condition"))
+		if hitBranch != nil {
+			cond, negated := n.Child("condition"), false
+			if hitBranch.Kind == "elif_clause" {
+				cond = hitBranch.Child("condition")
+			} else if hitBranch.Kind == "else_clause" {
+				negated = true
+			}
+			a.emitOptional(m, f, n, cond, negated, branchBlock(hitBranch),
+				fmt.Sprintf("Webhook handler %s processes the posted payload before verifying it when %s", f.Qual, m.Text(cond)))
 			return false
 		}
 		return true
@@ -284,12 +253,9 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 // signing secret itself (`if endpoint_secret:` around construct_event), an
 // unset secret turns verification off, so the checklist must not call the
 // secret "never empty" because it comes from configuration.
-func (a *analysis) secretGate(f *pyast.Func, sites []*pyast.Node, line int, conds ...*pyast.Node) {
+func (a *analysis) secretGate(f *pyast.Func, line int, conds ...*pyast.Node) {
 	m := f.Module
-	for _, site := range sites {
-		if a.verifyKind(m, f, site) == "" {
-			continue
-		}
+	for _, site := range a.directVerifies(f) {
 		name := m.DottedName(pyast.Unparen(m.Arg(site, 2, "secret")))
 		if name == "" {
 			continue
@@ -314,15 +280,75 @@ func (a *analysis) secretGate(f *pyast.Func, sites []*pyast.Node, line int, cond
 	}
 }
 
+// emitOptional reports verification a condition can skip: high, or low
+// when the code shows the path that skips it is for development or tests.
+func (a *analysis) emitOptional(m *pyast.Module, f *pyast.Func, at, cond *pyast.Node, negated bool, fallback *pyast.Node, msg string) {
+	a.secretGate(f, at.Line, cond)
+	b := a.classifyFallback(m, f, cond, negated, fallback)
+	if b.devOnly {
+		a.emit(DevOnlyFallback, m, at.Line, f.Qual, msg+"."+devOnlyMessage(b), evidence(m, at))
+		return
+	}
+	a.emit(OptionalVerification, m, at.Line, f.Qual, msg, evidence(m, at))
+}
+
+// actsOnRequest: the block passes request data to the app's own code or
+// to a Stripe API call (fulfilment on an unverified path).
+func (a *analysis) actsOnRequest(m *pyast.Module, f *pyast.Func, blk *pyast.Node) bool {
+	if blk == nil {
+		return false
+	}
+	hit := false
+	blk.Walk(func(x *pyast.Node) bool {
+		if hit || x.Kind == "function_definition" {
+			return false
+		}
+		if x.Kind != "call" {
+			return true
+		}
+		q := m.CallName(x)
+		stripeCall := strings.HasPrefix(q, "stripe.") && stripeMutations[pyast.LastSegment(q)]
+		if !stripeCall && len(a.callees(m, f, x)) == 0 {
+			return true
+		}
+		for _, arg := range x.Child("arguments").NamedChildren() {
+			if arg.Kind == "keyword_argument" {
+				arg = arg.Child("value")
+			}
+			if arg != nil && a.fromRequest(m, f, arg) {
+				hit = true
+				return false
+			}
+		}
+		return true
+	})
+	return hit
+}
+
+// stripeMutations are Stripe API calls that act (fulfil, refund, modify).
+var stripeMutations = map[string]bool{"create": true, "modify": true, "update": true, "capture": true, "confirm": true,
+	"pay": true, "cancel": true, "finalize_invoice": true, "void_invoice": true, "refund": true, "delete": true}
+
 func condText(m *pyast.Module, ifn, branch *pyast.Node) string {
-	c := m.Text(ifn.Child("condition"))
+	c := strings.TrimSpace(m.Text(ifn.Child("condition")))
 	if branch.Kind == "else_clause" {
-		return "not (" + c + ")"
+		return negateText(c)
 	}
 	if branch.Kind == "elif_clause" {
 		return m.Text(branch.Child("condition"))
 	}
 	return c
+}
+
+// negateText renders "not (c)" readably.
+func negateText(c string) string {
+	if strings.HasPrefix(c, "not ") && !strings.ContainsAny(c[4:], " ") {
+		return c[4:]
+	}
+	if !strings.ContainsAny(c, " ") {
+		return "not " + c
+	}
+	return "not (" + c + ")"
 }
 
 // otherPathsTerminate: every branch of ifn other than branch returns or
@@ -372,302 +398,6 @@ func terminates(m *pyast.Module, blk *pyast.Node) bool {
 				if el := s.Child("alternative"); el != nil && el.Kind == "else_clause" && terminates(m, el.Child("body")) {
 					return true
 				}
-			}
-		}
-	}
-	return false
-}
-
-// checkFailure looks at the try around one verification site.
-func (a *analysis) checkFailure(m *pyast.Module, f *pyast.Func, site *pyast.Node, srcs []src) {
-	var try *pyast.Node
-	for c := site; c != nil && c != f.Node; c = c.Parent {
-		if c.Kind == "except_clause" || c.Kind == "finally_clause" || c.Kind == "else_clause" && c.Parent != nil && c.Parent.Kind == "try_statement" {
-			return
-		}
-		if c.Kind == "try_statement" {
-			if b := c.Child("body"); b != nil && b.Contains(site) {
-				try = c
-			}
-			break
-		}
-	}
-	if try == nil {
-		return
-	}
-	verifiedVar := ""
-	if st := pyast.StatementOf(site); st.Kind == "expression_statement" {
-		if as := st.NamedChildren(); len(as) == 1 && as[0].Kind == "assignment" {
-			verifiedVar = m.DottedName(as[0].Child("left"))
-		}
-	}
-	catchesValue, sveClause := false, (*pyast.Node)(nil)
-	for _, e := range try.Children {
-		if e.Kind != "except_clause" {
-			continue
-		}
-		types := exceptTypes(m, e)
-		if len(types) == 0 {
-			catchesValue = true
-		}
-		for _, t := range types {
-			switch pyast.LastSegment(t) {
-			case "ValueError", "Exception", "BaseException", "JSONDecodeError", "UnicodeDecodeError":
-				catchesValue = true
-			case "SignatureVerificationError":
-				if sveClause == nil {
-					sveClause = e
-				}
-			}
-		}
-		blk := lastBlock(e)
-		fallback := false
-		blk.Walk(func(x *pyast.Node) bool {
-			if fallback || x.Kind == "function_definition" {
-				return false
-			}
-			if a.asSource(m, f, x) != "" {
-				fallback = true
-			}
-			return true
-		})
-		what := strings.Join(types, ", ")
-		if what == "" {
-			what = "any exception"
-		}
-		switch {
-		case fallback:
-			a.emit(SwallowedError, m, e.Line, f.Qual,
-				fmt.Sprintf("%s falls back to the unverified payload when verification fails (except %s)", f.Qual, what), evidence(m, e))
-		case !terminates(m, blk) && a.continuesAfter(m, f, try, verifiedVar):
-			a.emit(SwallowedError, m, e.Line, f.Qual,
-				fmt.Sprintf("%s catches the verification failure (except %s) and goes on processing the payload", f.Qual, what), evidence(m, e))
-		case a.returns2xx(m, blk) || !terminates(m, blk) && a.nextReturn2xx(m, f, try, verifiedVar):
-			a.emit(FailureAnswered2xx, m, e.Line, f.Qual,
-				fmt.Sprintf("%s answers a failed verification (except %s) with a 2xx status", f.Qual, what), evidence(m, e))
-		}
-	}
-	// In a helper the caller's try decides what a ValueError becomes; the
-	// handler-level check looks at the call site there.
-	if sveClause != nil && !catchesValue && a.verifyKind(m, f, site) != "verify_header" && len(a.p.CallersOf(f)) == 0 {
-		a.emit(ErrorUnhandled, m, sveClause.Line, f.Qual,
-			fmt.Sprintf("%s catches only SignatureVerificationError; a malformed body raises ValueError and is answered with 500", f.Qual), evidence(m, sveClause))
-	}
-}
-
-func lastBlock(n *pyast.Node) *pyast.Node {
-	for i := len(n.Children) - 1; i >= 0; i-- {
-		if n.Children[i].Kind == "block" {
-			return n.Children[i]
-		}
-	}
-	return nil
-}
-
-// exceptTypes lists the exception classes an except clause names, qualified
-// through the imports; none means a bare except (catches everything).
-func exceptTypes(m *pyast.Module, e *pyast.Node) []string {
-	kids := e.NamedChildren()
-	if len(kids) == 0 || kids[0].Kind == "block" {
-		return nil
-	}
-	c := kids[0]
-	if c.Kind == "as_pattern" {
-		c = c.NamedChildren0()
-	}
-	c = pyast.Unparen(c)
-	items := []*pyast.Node{c}
-	if c.Kind == "tuple" || c.Kind == "expression_list" {
-		items = c.NamedChildren()
-	}
-	var out []string
-	for _, t := range items {
-		if d := m.DottedName(t); d != "" {
-			out = append(out, m.Qualify(d))
-		}
-	}
-	return out
-}
-
-// following returns the statements that run after n in f (same block and
-// enclosing blocks).
-func following(f *pyast.Func, n *pyast.Node) []*pyast.Node {
-	var out []*pyast.Node
-	for c := n; c != nil && c != f.Node; c = c.Parent {
-		p := c.Parent
-		if p == nil || p.Kind != "block" {
-			continue
-		}
-		after := false
-		for _, s := range p.NamedChildren() {
-			if after {
-				out = append(out, s)
-			}
-			if s == c {
-				after = true
-			}
-		}
-		if p == f.Body() {
-			break
-		}
-	}
-	return out
-}
-
-// guard: `if event is None: return 400` right after the try.
-func guard(m *pyast.Module, s *pyast.Node, verifiedVar string) bool {
-	return s.Kind == "if_statement" && verifiedVar != "" &&
-		strings.Contains(m.Text(s.Child("condition")), verifiedVar) && terminates(m, s.Child("consequence"))
-}
-
-func (a *analysis) continuesAfter(m *pyast.Module, f *pyast.Func, try *pyast.Node, verifiedVar string) bool {
-	for i, s := range following(f, try) {
-		if i == 0 && guard(m, s, verifiedVar) {
-			return false
-		}
-		switch s.Kind {
-		case "return_statement", "pass_statement":
-			continue
-		}
-		return true
-	}
-	return false
-}
-
-func (a *analysis) nextReturn2xx(m *pyast.Module, f *pyast.Func, try *pyast.Node, verifiedVar string) bool {
-	for i, s := range following(f, try) {
-		if i == 0 && guard(m, s, verifiedVar) {
-			return false
-		}
-		if s.Kind == "return_statement" {
-			return status2xx(m, s)
-		}
-	}
-	return false
-}
-
-func (a *analysis) returns2xx(m *pyast.Module, blk *pyast.Node) bool {
-	if blk == nil {
-		return false
-	}
-	for _, s := range blk.NamedChildren() {
-		if s.Kind == "return_statement" {
-			return status2xx(m, s)
-		}
-	}
-	return false
-}
-
-var (
-	statusRE   = regexp.MustCompile(`HTTP_(\d{3})`)
-	errRespRE  = regexp.MustCompile(`(?i)BadRequest|Forbidden|Unauthori[sz]ed|NotFound|ServerError|NotAllowed|Error|HTTPException`)
-	okRespName = map[string]bool{"jsonify": true, "JsonResponse": true, "HttpResponse": true, "Response": true,
-		"JSONResponse": true, "PlainTextResponse": true, "json_response": true, "make_response": true, "web.Response": true}
-)
-
-// status2xx decides whether a return statement answers 2xx; unknown
-// shapes answer false so that no finding is guessed.
-func status2xx(m *pyast.Module, ret *pyast.Node) bool {
-	vals := ret.NamedChildren()
-	if len(vals) == 0 {
-		return false
-	}
-	v := pyast.Unparen(vals[0])
-	if v.Kind == "expression_list" || v.Kind == "tuple" {
-		items := v.NamedChildren()
-		if len(items) == 0 {
-			return false
-		}
-		if code, ok := statusOf(m, items[len(items)-1]); ok {
-			return code >= 200 && code < 300
-		}
-		v = pyast.Unparen(items[0])
-	}
-	switch v.Kind {
-	case "dictionary":
-		// Lambda proxy responses carry the status in the dict.
-		for _, pair := range v.NamedChildren() {
-			if pair.Kind != "pair" {
-				continue
-			}
-			if k, _ := m.StringValue(pair.Child("key")); k == "statusCode" || k == "status_code" || k == "status" {
-				code, ok := statusOf(m, pair.Child("value"))
-				return ok && code >= 200 && code < 300
-			}
-		}
-		return true
-	case "string", "concatenated_string":
-		return true
-	case "call":
-		name := m.DottedName(v.Child("function"))
-		if errRespRE.MatchString(name) {
-			return false
-		}
-		_, kw := m.CallArgs(v)
-		for _, k := range []string{"status", "status_code"} {
-			if s, ok := kw[k]; ok {
-				code, ok := statusOf(m, s)
-				return ok && code >= 200 && code < 300
-			}
-		}
-		if pos, _ := m.CallArgs(v); len(pos) >= 2 {
-			if code, ok := statusOf(m, pos[1]); ok {
-				return code >= 200 && code < 300
-			}
-		}
-		return okRespName[pyast.LastSegment(name)] || okRespName[name]
-	}
-	return false
-}
-
-func statusOf(m *pyast.Module, n *pyast.Node) (int, bool) {
-	if v, ok := m.IntValue(n); ok {
-		return int(v), true
-	}
-	t := m.Text(n)
-	if s := statusRE.FindStringSubmatch(t); s != nil {
-		v, _ := strconv.Atoi(s[1])
-		return v, true
-	}
-	switch pyast.LastSegment(t) {
-	case "OK", "ACCEPTED", "NO_CONTENT", "CREATED":
-		return 200, true
-	case "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN":
-		return 400, true
-	}
-	return 0, false
-}
-
-// branchBlock is the block of an if statement's consequence, elif or else.
-func branchBlock(ch *pyast.Node) *pyast.Node {
-	switch ch.Kind {
-	case "block":
-		return ch
-	case "elif_clause":
-		return ch.Child("consequence")
-	case "else_clause":
-		return ch.Child("body")
-	}
-	return nil
-}
-
-var rejectRE = regexp.MustCompile(`\b[45]\d\d\b|BadRequest|Forbidden|Unauthori[sz]ed|HTTP_[45]\d\d|BAD_REQUEST|FORBIDDEN|UNAUTHORIZED`)
-
-// rejects: the block ends the request with an error (raise, abort, a 4xx or
-// 5xx response).
-func rejects(m *pyast.Module, blk *pyast.Node) bool {
-	if blk == nil {
-		return false
-	}
-	for _, s := range blk.NamedChildren() {
-		switch s.Kind {
-		case "raise_statement":
-			return true
-		case "return_statement":
-			return rejectRE.MatchString(m.Text(s))
-		case "expression_statement":
-			if c := s.NamedChildren(); len(c) == 1 && c[0].Kind == "call" && pyast.LastSegment(m.DottedName(c[0].Child("function"))) == "abort" {
-				return true
 			}
 		}
 	}

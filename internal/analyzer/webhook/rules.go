@@ -15,6 +15,9 @@ const (
 	MitigationRawBody      = "webhook.raw-body"
 	MitigationFailsClosed  = "webhook.fails-closed"
 	MitigationRuntimeGuard = "webhook.runtime-guard"
+	// MitigationIdempotent: processed event ids are recorded before side
+	// effects (decided here from the code, by the probe from a replay).
+	MitigationIdempotent = "webhook.idempotent-processing"
 )
 
 func init() {
@@ -24,6 +27,7 @@ func init() {
 		&mitigation.Mitigation{ID: MitigationReplayWindow, Threat: finding.WebhookForgery, Title: "Stale signatures are rejected (tolerance kept at 300 s)", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationRawBody, Threat: finding.WebhookForgery, Title: "The raw request bytes are verified, not a re-serialised body", CheckedBy: []string{"webhook"}, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationFailsClosed, Threat: finding.WebhookForgery, Title: "A failed verification stops processing and answers 4xx", CheckedBy: []string{"webhook", "probe"}, NeedsEvidence: true},
+		&mitigation.Mitigation{ID: MitigationIdempotent, Threat: finding.WebhookForgery, Title: "Processed event ids are remembered, so a replayed or redelivered event is not processed twice", CheckedBy: []string{"webhook"}, NeedsEvidence: true},
 	)
 	rules.Register(Rules...)
 }
@@ -33,7 +37,7 @@ func init() {
 var Rules = []*rules.Rule{
 	UnverifiedPayload, OptionalVerification, SwallowedError, EmptySecret, WrongSecretKind,
 	SecretFromRequest, ReplayWindowDisabled, BodyNotRaw, HandRolled, RefetchUnverified,
-	ErrorUnhandled, HeaderNoDefault, FailureAnswered2xx,
+	ErrorUnhandled, HeaderNoDefault, FailureAnswered2xx, FailureAnswered5xx, DevOnlyFallback,
 }
 
 var (
@@ -153,5 +157,23 @@ var (
 		MitigationID: MitigationFailsClosed,
 		Vulnerable:   "except stripe.error.SignatureVerificationError:\n    return jsonify(ok=True), 200",
 		Fixed:        "except stripe.error.SignatureVerificationError:\n    return jsonify(error='bad signature'), 400",
+	}
+	FailureAnswered5xx = &rules.Rule{
+		ID: "webhook/failure-answered-5xx", Threat: finding.WebhookForgery, Severity: finding.Low,
+		Name:         "Failed verification answered with 5xx",
+		Description:  "A failed verification leaves the handler (or the permission class, decorator, dependency or middleware that verifies) as an exception: no except clause catches SignatureVerificationError, the except block re-raises it, or a Flask view returns the exception object (a TypeError). Every forged or malformed delivery is then answered 500: it fails closed, but Stripe retries 5xx answers for up to three days, real failures drown in tracebacks, and anyone can make the endpoint error. Most of Stripe's sample servers have this shape.",
+		Mitigation:   "Catch stripe.error.SignatureVerificationError and ValueError around construct_event and return 400.",
+		MitigationID: MitigationFailsClosed,
+		Vulnerable:   "try:\n    event = stripe.Webhook.construct_event(payload, sig, secret)\nexcept stripe.error.SignatureVerificationError as e:\n    raise e",
+		Fixed:        "except (ValueError, stripe.error.SignatureVerificationError):\n    return '', 400",
+	}
+	DevOnlyFallback = &rules.Rule{
+		ID: "webhook/dev-only-unverified", Threat: finding.WebhookForgery, Severity: finding.Low,
+		Name:         "Unverified fallback for development or tests",
+		Description:  "The handler accepts unsigned deliveries only when the code shows it runs in development or tests (a TESTING or TEST_SUITE flag, not PRODUCTION, an environment named development, a DEBUG setting derived from one, or an assert that the app is not in production). It is not reachable in a correctly configured production, so it is low, but a misconfigured flag turns it into forgeable webhooks, and assert statements are removed when Python runs with -O.",
+		Mitigation:   "Verify in every environment (use `stripe listen` or a test secret to sign local deliveries); if a bypass must exist, raise at start-up when it is enabled in production instead of relying on assert.",
+		MitigationID: MitigationVerified,
+		Vulnerable:   "if settings.TESTING:\n    event = json.loads(request.body)\nelse:\n    event = stripe.Webhook.construct_event(request.body, sig, secret)",
+		Fixed:        "event = stripe.Webhook.construct_event(request.body, sig, secret)  # tests sign with a test secret",
 	}
 )

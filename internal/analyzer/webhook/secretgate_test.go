@@ -1,14 +1,15 @@
 package webhook
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/mitigation"
-	"github.com/stripeguard/stripeguard/internal/pyast"
 	"github.com/stripeguard/stripeguard/internal/pyast/expect"
 	"github.com/stripeguard/stripeguard/internal/rules"
+	"github.com/stripeguard/stripeguard/internal/source"
 )
 
 // A handler that verifies only when the signing secret is set must leave
@@ -78,12 +79,12 @@ func TestNothingApplies(t *testing.T) {
 		{"import os, stripe\nfrom flask import Flask, request, abort\napp = Flask(__name__)\n\n@app.route('/webhook', methods=['POST'])\ndef hook():\n    try:\n        event = stripe.Webhook.construct_event(request.get_data(), request.headers.get('Stripe-Signature'), os.environ['STRIPE_WEBHOOK_SECRET'])\n    except (ValueError, stripe.error.SignatureVerificationError):\n        abort(400)\n    return ''\n",
 			map[string]string{}},
 	} {
-		m, err := pyast.ParseModule("app.py", []byte(tc.src), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The verdict is the whole scan's: drive the analyzer as the
+		// engine does (File, then Finish).
+		a := New()
 		var c finding.Collector
-		Analyze(pyast.NewProject([]*pyast.Module{m}), &c)
+		a.File(context.Background(), &source.File{Rel: "app.py", Data: []byte(tc.src), Size: int64(len(tc.src))}, &c)
+		a.Finish(context.Background(), &source.Project{}, &c)
 		got := map[string]string{}
 		for _, o := range c.Observations {
 			if o.State == finding.NotApplicable {

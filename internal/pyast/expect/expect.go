@@ -3,6 +3,7 @@
 // line a finding must point at, and `# expect: clean` on a def line for a
 // function that must produce no finding of the analyzer's rules;
 // `# observe: mitigation.id` marks a line that must carry an in-place
+// observation, `# missing: mitigation.id` one that must carry a missing
 // observation.
 package expect
 
@@ -41,11 +42,13 @@ type Fixture struct {
 	Wants    []Want
 	Cleans   []Clean
 	Observes []Want // Rule holds the mitigation id
+	Missings []Want // Rule holds the mitigation id
 }
 
 var (
 	expectRE  = regexp.MustCompile(`#\s*expect:\s*([a-z0-9/ ,-]+?)\s*(?:#.*)?$`)
 	observeRE = regexp.MustCompile(`#\s*observe:\s*([a-z0-9. ,-]+?)\s*(?:#.*)?$`)
+	missingRE = regexp.MustCompile(`#\s*missing:\s*([a-z0-9. ,-]+?)\s*(?:#.*)?$`)
 )
 
 // fakeRE marks key templates in fixtures: "sk_live_FAKEFAKEFAKE…0001". The
@@ -103,6 +106,11 @@ func Load(dir, prefix string) (*Fixture, error) {
 			if om := observeRE.FindStringSubmatch(line); om != nil {
 				for _, id := range strings.Fields(strings.ReplaceAll(om[1], ",", " ")) {
 					fx.Observes = append(fx.Observes, Want{File: rel, Line: i + 1, Rule: id})
+				}
+			}
+			if om := missingRE.FindStringSubmatch(line); om != nil {
+				for _, id := range strings.Fields(strings.ReplaceAll(om[1], ",", " ")) {
+					fx.Missings = append(fx.Missings, Want{File: rel, Line: i + 1, Rule: id})
 				}
 			}
 			mm := expectRE.FindStringSubmatch(line)
@@ -229,18 +237,45 @@ func Table(scores map[string]*Score) string {
 }
 
 // MissingObservations lists the `# observe:` marks with no matching
-// in-place observation.
+// in-place observation and the `# missing:` marks with no matching
+// missing observation.
 func MissingObservations(fx *Fixture, obs []*finding.Observation) []string {
 	var out []string
-	for _, w := range fx.Observes {
+	check := func(ws []Want, state finding.MitigationState) {
+		for _, w := range ws {
+			found := false
+			for _, o := range obs {
+				if o.File == w.File && o.Line == w.Line && o.Mitigation == w.Rule && o.State == state {
+					found = true
+				}
+			}
+			if !found {
+				out = append(out, w.String()+" ("+string(state)+")")
+			}
+		}
+	}
+	check(fx.Observes, finding.InPlace)
+	check(fx.Missings, finding.Missing)
+	return out
+}
+
+// UnexpectedMissing lists missing observations of the given mitigation
+// that no `# missing:` mark announces (the idempotency check must not
+// claim a control is missing where the fixture shows it in place).
+func UnexpectedMissing(fx *Fixture, obs []*finding.Observation, mitigation string) []string {
+	var out []string
+	for _, o := range obs {
+		if o.Mitigation != mitigation || o.State != finding.Missing {
+			continue
+		}
 		found := false
-		for _, o := range obs {
-			if o.File == w.File && o.Line == w.Line && o.Mitigation == w.Rule && o.State == finding.InPlace {
+		for _, w := range fx.Missings {
+			if o.File == w.File && o.Line == w.Line && o.Mitigation == w.Rule {
 				found = true
 			}
 		}
 		if !found {
-			out = append(out, w.String())
+			out = append(out, fmt.Sprintf("%s:%d %s: %s", o.File, o.Line, o.Mitigation, o.Detail))
 		}
 	}
 	return out

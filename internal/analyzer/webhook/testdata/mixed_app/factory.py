@@ -23,6 +23,8 @@ def create_app():
     @app.route("/factory/stripe-unverified", methods=["POST"])
     def factory_unverified():
         event = json.loads(request.get_data())  # expect: webhook/unverified-payload
+        if event["type"] == "checkout.session.completed":
+            print("fulfil", event["data"]["object"]["id"])
         return event["type"]
 
     return app

@@ -1,0 +1,14 @@
+package codekeys
+
+import (
+	"testing"
+
+	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/pyast/expect"
+)
+
+// TestStreamedSameAsWhole: the scan's per-file runs plus the cross-file
+// pass report exactly what the whole-project analysis reports.
+func TestStreamedSameAsWhole(t *testing.T) {
+	expect.SameResults(t, "testdata/*_app", "codekeys/", Analyze, func() *pyast.Stream { return &New().col })
+}

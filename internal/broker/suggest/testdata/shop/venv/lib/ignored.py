@@ -1,0 +1,2 @@
+import stripe
+stripe.Payout.create(amount=1, currency="usd")
