@@ -2,12 +2,14 @@ package webhook
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/mitigation"
 	"github.com/stripeguard/stripeguard/internal/pyast/expect"
+	"github.com/stripeguard/stripeguard/internal/report"
 	"github.com/stripeguard/stripeguard/internal/rules"
 	"github.com/stripeguard/stripeguard/internal/source"
 )
@@ -102,5 +104,42 @@ func TestNothingApplies(t *testing.T) {
 		if _, ok := got[MitigationVerified]; ok && tc.want[MitigationVerified] == "" {
 			t.Errorf("%q: a tree with a handler must not call verification n/a", tc.src[:30])
 		}
+	}
+}
+
+// On every fixture app, a finding that says the signing secret can be empty,
+// is the wrong kind or is chosen by the request leaves the checklist's
+// secret item missing, however many handlers elsewhere take their secret
+// from configuration.
+func TestSecretFindingsMarkSecretMissing(t *testing.T) {
+	apps, _ := filepath.Glob("testdata/*_app")
+	sawFromRequest := false
+	for _, app := range apps {
+		fx, err := expect.Load(app, "webhook/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c finding.Collector
+		Analyze(fx.Project, &c)
+		r := &report.Report{Findings: c.Findings, Observations: c.Observations, Analyzers: []string{Name}}
+		r.Finalize()
+		var secretFindings []string
+		for _, f := range c.Findings {
+			switch f.RuleID {
+			case SecretFromRequest.ID:
+				sawFromRequest = true
+				fallthrough
+			case EmptySecret.ID, WrongSecretKind.ID:
+				secretFindings = append(secretFindings, f.RuleID+" at "+f.File)
+			}
+		}
+		for _, st := range r.Checklist[finding.WebhookForgery] {
+			if st.Mitigation.ID == MitigationSecret && len(secretFindings) > 0 && st.State != finding.Missing {
+				t.Errorf("%s: %s is %s beside %v", app, MitigationSecret, st.State, secretFindings)
+			}
+		}
+	}
+	if !sawFromRequest {
+		t.Error("no fixture reports webhook/secret-from-request: the test proves nothing")
 	}
 }
