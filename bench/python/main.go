@@ -24,8 +24,8 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/stripeguard/stripeguard/internal/analyzer/all"
 	"github.com/stripeguard/stripeguard/internal/analyzer/codekeys"
+	_ "github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	"github.com/stripeguard/stripeguard/internal/analyzer/webhook"
 	"github.com/stripeguard/stripeguard/internal/engine"
 	"github.com/stripeguard/stripeguard/internal/pyast"

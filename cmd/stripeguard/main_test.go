@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// No test may depend on advisory data cached on this machine.
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	binary = filepath.Join(dir, "stripeguard")
 	if runtime.GOOS == "windows" {
 		binary += ".exe"

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stripeguard/stripeguard/internal/clock"
 	"github.com/stripeguard/stripeguard/internal/osv"
 	"github.com/stripeguard/stripeguard/internal/testutil"
 )
@@ -77,6 +78,7 @@ func TestDBUpdateAndInfo(t *testing.T) {
 
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv(clock.Env, "2026-06-01")
 	t.Setenv(dbURLEnv, "")
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -84,26 +86,35 @@ func TestDBUpdateAndInfo(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 
-	code, _, stderr := run("db", "info")
-	if code != ExitError || !strings.Contains(stderr, "stripeguard db update") {
-		t.Errorf("info before update: %d %q", code, stderr)
+	// Before any update: the built-in snapshot, with its attribution.
+	code, stdout, stderr := run("db", "info")
+	if code != ExitOK || !strings.Contains(stdout, "built-in snapshot") || !strings.Contains(stdout, "CC-BY-4.0") || !strings.Contains(stdout, "records:   2661 (10 withdrawn, 0 unreadable), 664 packages") {
+		t.Errorf("info before update: %d %q %q", code, stdout, stderr)
 	}
-	code, stdout, stderr := run("db", "update", "--url", srv.URL+"/PyPI/all.zip")
-	if code != ExitOK || stderr != "" || !strings.Contains(stdout, "records") {
-		t.Fatalf("update: %d %q %q", code, stdout, stderr)
-	}
-	cached := filepath.Join(cache, "stripeguard", "osv", "PyPI", "all.zip")
-	if _, err := os.Stat(cached); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, _ = run("db", "info")
-	if code != ExitOK || !strings.Contains(stdout, "records:   2661 (10 withdrawn, 0 unreadable)") || !strings.Contains(stdout, "2024-10-10") {
-		t.Errorf("info: %d %q (zip has %d)", code, stdout, n)
-	}
-	// Offline: a clear one-line error, and the cached data stays.
+	// Offline with no cache: the error says the snapshot is used, and its date.
 	t.Setenv(dbURLEnv, offline)
 	code, _, stderr = run("db", "update")
-	if code != ExitError || !strings.Contains(stderr, "offline") || strings.Count(stderr, "\n") != 1 {
+	if code != ExitError || !strings.Contains(stderr, "offline") || !strings.Contains(stderr, "scans use the snapshot built into stripeguard (newest record 2024-10-10") ||
+		strings.Contains(stderr, "cached") || !strings.Contains(stderr, "--from") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("offline update without cache: %d %q", code, stderr)
+	}
+	t.Setenv(dbURLEnv, "")
+	code, stdout, stderr = run("db", "update", "--url", srv.URL+"/PyPI/all.zip")
+	if code != ExitOK || stderr != "" || !strings.Contains(stdout, "2661 records, 10 withdrawn, 664 packages; newest record 2024-10-10") {
+		t.Fatalf("update: %d %q %q", code, stdout, stderr)
+	}
+	cached := filepath.Join(cache, "stripeguard", "osv", "PyPI", "index.sgidx")
+	if !osv.IsIndex(cached) {
+		t.Fatalf("no index at %s", cached)
+	}
+	code, stdout, _ = run("db", "info")
+	if code != ExitOK || !strings.Contains(stdout, "data:      cache "+cached+" (index)") || !strings.Contains(stdout, "records:   2661 (10 withdrawn, 0 unreadable)") || !strings.Contains(stdout, "2024-10-10") {
+		t.Errorf("info: %d %q (zip has %d)", code, stdout, n)
+	}
+	// Offline with a cache: a clear one-line error naming it, and the cached data stays.
+	t.Setenv(dbURLEnv, offline)
+	code, _, stderr = run("db", "update")
+	if code != ExitError || !strings.Contains(stderr, "offline") || !strings.Contains(stderr, "scans keep using the cached data at "+cached) || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("offline update: %d %q", code, stderr)
 	}
 	if db, err := osv.Load(cached); err != nil || db.Records != n {
@@ -112,5 +123,44 @@ func TestDBUpdateAndInfo(t *testing.T) {
 	code, _, stderr = run("db", "frobnicate")
 	if code != ExitError || !strings.Contains(stderr, "unknown db subcommand") {
 		t.Errorf("bad subcommand: %d %q", code, stderr)
+	}
+}
+
+// db update --from installs a local all.zip or record tree (air-gapped
+// machines) and refuses input that is not advisory data, keeping what was
+// installed.
+func TestDBUpdateFrom(t *testing.T) {
+	data, _ := pypaZip(t)
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "all.zip")
+	if err := os.WriteFile(zp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(tmp, "cache")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv(clock.Env, "2026-06-01")
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(args, nil, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	for _, src := range []string{zp, filepath.Join(sharedAdvisories, "vulns")} {
+		code, stdout, stderr := run("db", "update", "--from", src)
+		if code != ExitOK || !strings.Contains(stdout, "2661 records") || stderr != "" {
+			t.Fatalf("--from %s: %d %q %q", src, code, stdout, stderr)
+		}
+		code, stdout, _ = run("db", "info")
+		if code != ExitOK || !strings.Contains(stdout, "fetched:   2026-06-01T00:00:00Z") || !strings.Contains(stdout, "origin:    ") {
+			t.Errorf("info after --from %s: %q", src, stdout)
+		}
+	}
+	bad := filepath.Join(tmp, "bad.zip")
+	os.WriteFile(bad, []byte("not a zip"), 0o644)
+	code, _, stderr := run("db", "update", "--from", bad)
+	if code != ExitError || !strings.Contains(stderr, "not an OSV zip") || !strings.Contains(stderr, "scans keep using the cached data") {
+		t.Errorf("bad --from: %d %q", code, stderr)
+	}
+	if code, _, stderr := run("db", "update", "--from", zp, "--url", "http://127.0.0.1:1/x.zip"); code != ExitError || !strings.Contains(stderr, "exclude") {
+		t.Errorf("--from with --url: %d %q", code, stderr)
 	}
 }

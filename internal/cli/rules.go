@@ -108,6 +108,13 @@ func WriteRulesMarkdown(w io.Writer, list []*rules.Rule) {
 		for _, r := range rs {
 			fmt.Fprintf(w, "\n### %s\n\n", r.ID)
 			fmt.Fprintf(w, "**%s** — severity %s.\n\n%s\n\n**Mitigation:** %s\n", r.Name, r.Severity, r.Description, r.Mitigation)
+			if r.MitigationID != "" {
+				ids := []string{"`" + r.MitigationID + "`"}
+				for _, c := range r.Contradicts {
+					ids = append(ids, "`"+c+"`")
+				}
+				fmt.Fprintf(w, "\n**Checklist:** a finding marks %s missing.\n", strings.Join(ids, " and "))
+			}
 			if r.Vulnerable != "" {
 				fmt.Fprintf(w, "\nVulnerable:\n\n```%s\n%s\n```\n", lang(r.Vulnerable), r.Vulnerable)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/mitigation"
 	"github.com/stripeguard/stripeguard/internal/rules"
 )
 
@@ -40,6 +41,24 @@ func TestEveryRuleHasExamples(t *testing.T) {
 		// Info rules record facts without a control to mark missing.
 		if r.MitigationID == "" && r.Severity > finding.Info {
 			t.Errorf("%s: needs a MitigationID so findings mark the checklist", r.ID)
+		}
+	}
+}
+
+// The checklist entries a rule marks missing exist, in the rule's threat.
+func TestRuleMitigationsExist(t *testing.T) {
+	for _, r := range rules.All() {
+		ids := append([]string(nil), r.Contradicts...)
+		if r.MitigationID != "" {
+			ids = append(ids, r.MitigationID)
+		}
+		for _, id := range ids {
+			m := mitigation.Lookup(id)
+			if m == nil {
+				t.Errorf("%s names unknown mitigation %q", r.ID, id)
+			} else if m.Threat != r.Threat {
+				t.Errorf("%s (%s) names %s of another threat (%s)", r.ID, r.Threat, id, m.Threat)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
-	_ "github.com/stripeguard/stripeguard/internal/analyzer/all" // every analyzer and format
 	"github.com/stripeguard/stripeguard/internal/analyzer/history"
 	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/baseline"
@@ -52,7 +52,8 @@ func scanCommand(name string, args []string, std Stdio) int {
 	fs.Var(&baselines, "baseline", "report only findings not recorded in this baseline `FILE` (repeatable: findings in any of them are hidden)")
 	fs.Var(&extraReports, "report", "also write the report as `FORMAT=FILE` (repeatable), e.g. --report sarif=results.sarif --report html=report.html")
 	writeBaseline := fs.String("write-baseline", "", "record the current findings' fingerprints in `FILE`")
-	staged := fs.Bool("staged", false, "scan only what is staged for commit (pre-commit hook)")
+	staged := fs.Bool("staged", false, "scan only what is staged for commit (pre-commit hook): the findings and one summary line")
+	checklist := fs.Bool("checklist", true, "print the threat-model checklist (default: yes, except with --staged)")
 	db := fs.String("db", "", "advisory data: OSV zip, directory of records, or cache (default: the user cache)")
 	fs.Var(&pyEnvs, "python-env", "virtualenv or site-packages `PATH` to audit (repeatable)")
 	targetPython := fs.String("target-python", "", "evaluate environment markers for this Python `version` (e.g. 3.11)")
@@ -104,7 +105,19 @@ func scanCommand(name string, args []string, std Stdio) int {
 	if *output != "" {
 		color = false
 	}
-	f, err := report.Lookup(*format, report.Options{Color: color})
+	// A hook prints the findings and one line; the checklist is for full
+	// scans, or when asked for.
+	brief := *staged
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "checklist" {
+			brief = !*checklist
+		}
+	})
+	width := 80
+	if *output == "" {
+		width = textWidth(std.Out)
+	}
+	f, err := report.Lookup(*format, report.Options{Color: color, Width: width, Brief: brief})
 	if err != nil {
 		return Fail(std, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/analyzer"
@@ -89,8 +90,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		return nil, err
 	}
 	sink := &finding.Collector{}
+	d := &dispatcher{ctx: ctx, sink: sink, expand: opt.Expand, progress: opt.Progress}
 	exclude := append(append([]string(nil), opt.Config.Exclude...), opt.Exclude...)
-	w, err := source.NewWalker(opt.Root, source.WalkOptions{Exclude: exclude, IncludeVendored: opt.IncludeVendored || opt.Config.IncludeVendored}, sink.Warning)
+	w, err := source.NewWalker(opt.Root, source.WalkOptions{Exclude: exclude, IncludeVendored: opt.IncludeVendored || opt.Config.IncludeVendored}, d.skip)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			projAns = append(projAns, pa)
 		}
 	}
-	d := &dispatcher{ctx: ctx, ans: fileAns, sink: sink, expand: opt.Expand, progress: opt.Progress}
+	d.ans = fileAns
 
 	hist, err := startHistory(ctx, opt, w, sink)
 	if err != nil {
@@ -115,7 +117,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	case hist != nil && hist.bare:
 		// A bare repository has no working tree: only its history.
 	case opt.Staged:
-		if err := source.Staged(ctx, opt.Root, opt.MaxFileSize, d.file, sink.Warning); err != nil {
+		if err := source.Staged(ctx, opt.Root, opt.MaxFileSize, d.file, d.skip); err != nil {
 			return nil, err
 		}
 	default:
@@ -180,8 +182,14 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		Warnings:     sink.Warnings,
 		Observations: sink.Observations,
 		Packages:     sink.Packages,
+		DataSources:  sink.DataSources,
 		Analyzers:    names,
-		ShowSecrets:  opt.ShowSecrets,
+		Available:    available(),
+		Files: &report.FileCounts{
+			Scanned: int(d.scanned.Load()), Skipped: int(d.skipped.Load()),
+			Expanded: int(d.expanded.Load()), Members: int(d.members.Load()),
+		},
+		ShowSecrets: opt.ShowSecrets,
 	}
 	if opt.Staged {
 		r.Notes = append(r.Notes, "staged mode: only files staged for commit were scanned")
@@ -196,6 +204,16 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	r.Finalize()
 	r.Duration = time.Since(start)
 	return r, nil
+}
+
+// available lists every analyzer linked into the build.
+func available() []string {
+	var out []string
+	for _, f := range analyzer.Factories() {
+		out = append(out, f.Name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func build(opt Options) ([]analyzer.Analyzer, []string, error) {
@@ -222,14 +240,11 @@ func build(opt Options) ([]analyzer.Analyzer, []string, error) {
 		ans = append(ans, a)
 		names = append(names, f.Name)
 	}
-	for n := range only {
-		if !known[n] {
-			return nil, nil, fmt.Errorf("unknown analyzer %q", n)
-		}
-	}
-	for n := range skip {
-		if !known[n] {
-			return nil, nil, fmt.Errorf("unknown analyzer %q", n)
+	for _, list := range [][]string{opt.Only, opt.Skip} {
+		for _, n := range list {
+			if !known[n] {
+				return nil, nil, fmt.Errorf("unknown analyzer %q (valid: %s)", n, strings.Join(available(), ", "))
+			}
 		}
 	}
 	return ans, names, nil
@@ -249,6 +264,19 @@ type dispatcher struct {
 	sink     finding.Sink
 	expand   Expander
 	progress func(string)
+	// What the report's file counts say.
+	scanned, skipped, expanded, members atomic.Int64
+}
+
+// skip records a warning about input that was not scanned and counts it.
+func (d *dispatcher) skip(w *finding.Warning) {
+	switch w.Kind {
+	case finding.WarnBinary, finding.WarnTooLarge, finding.WarnUnreadable, finding.WarnSymlink:
+		if w.File != "" && !strings.Contains(w.Message, "not fully scanned") {
+			d.skipped.Add(1)
+		}
+	}
+	d.sink.Warning(w)
 }
 
 // read loads one file into buf (reused across files by one worker, so a
@@ -259,12 +287,12 @@ func (d *dispatcher) read(e source.Entry, w *source.Walker, max int64, buf []byt
 	}
 	size := e.Info.Size()
 	if size > max {
-		d.sink.Warning(&finding.Warning{File: e.Rel, Kind: finding.WarnTooLarge, Message: fmt.Sprintf("%d bytes, over --max-file-size (%d); not scanned", size, max)})
+		d.skip(&finding.Warning{File: e.Rel, Kind: finding.WarnTooLarge, Message: fmt.Sprintf("%d bytes, over --max-file-size (%d); not scanned", size, max)})
 		return buf
 	}
 	fh, err := os.Open(e.Abs)
 	if err != nil {
-		d.sink.Warning(&finding.Warning{File: e.Rel, Kind: finding.WarnUnreadable, Message: errText(err)})
+		d.skip(&finding.Warning{File: e.Rel, Kind: finding.WarnUnreadable, Message: errText(err)})
 		return buf
 	}
 	// Read at most max+1 bytes: the file may have grown since stat.
@@ -274,11 +302,11 @@ func (d *dispatcher) read(e source.Entry, w *source.Walker, max int64, buf []byt
 	data, err := readAll(fh, buf[:0], max+1)
 	fh.Close()
 	if err != nil {
-		d.sink.Warning(&finding.Warning{File: e.Rel, Kind: finding.WarnUnreadable, Message: errText(err)})
+		d.skip(&finding.Warning{File: e.Rel, Kind: finding.WarnUnreadable, Message: errText(err)})
 		return buf
 	}
 	if int64(len(data)) > max {
-		d.sink.Warning(&finding.Warning{File: e.Rel, Kind: finding.WarnTooLarge, Message: fmt.Sprintf("over --max-file-size (%d); not scanned", max)})
+		d.skip(&finding.Warning{File: e.Rel, Kind: finding.WarnTooLarge, Message: fmt.Sprintf("over --max-file-size (%d); not scanned", max)})
 		return data
 	}
 	d.file(&source.File{Rel: e.Rel, Abs: e.Abs, Mode: e.Info.Mode(), Size: int64(len(data)), Data: data, Tracked: w.IsTracked(e.Rel), Ignored: e.Ignored})
@@ -338,13 +366,19 @@ func (d *dispatcher) file(f *source.File) {
 	}
 	binary := IsBinary(f.Data)
 	if d.expand != nil && (binary || isContainerName(f.Base())) {
-		if d.expand(f, d.file, d.sink.Warning) {
+		if d.expand(f, d.file, d.skip) {
+			d.expanded.Add(1)
 			return
 		}
 	}
 	if binary {
-		d.sink.Warning(&finding.Warning{File: f.Rel, Kind: finding.WarnBinary, Message: "binary file not scanned"})
+		d.skip(&finding.Warning{File: f.Rel, Kind: finding.WarnBinary, Message: "binary file not scanned"})
 		return
+	}
+	if f.Container == "" {
+		d.scanned.Add(1)
+	} else {
+		d.members.Add(1)
 	}
 	for _, a := range d.ans {
 		if a.Wants(f) {

@@ -10,6 +10,13 @@ type Collector struct {
 	Observations []*Observation
 	Warnings     []*Warning
 	Packages     []*Package
+	DataSources  []*DataSource
+}
+
+func (c *Collector) DataSource(d *DataSource) {
+	c.mu.Lock()
+	c.DataSources = append(c.DataSources, d)
+	c.mu.Unlock()
 }
 
 func (c *Collector) Package(p *Package) {

@@ -332,9 +332,19 @@ const (
 type MitigationState string
 
 const (
-	InPlace    MitigationState = "in-place"
-	Missing    MitigationState = "missing"
+	// InPlace: positive evidence that the control is there.
+	InPlace MitigationState = "in-place"
+	// Missing: a finding or observation shows it is not.
+	Missing MitigationState = "missing"
+	// NotChecked: no analyzer that decides it ran in this scan.
 	NotChecked MitigationState = "not-checked"
+	// NotApplicable: an analyzer that decides it ran and the scanned tree
+	// holds nothing it applies to (no webhook handler, no stripe
+	// dependency, no key value whose kind could be seen).
+	NotApplicable MitigationState = "not-applicable"
+	// NoData: the analyzer ran without the data it needs (advisory data
+	// unreadable), so it could not decide.
+	NoData MitigationState = "no-data"
 )
 
 // Observation is positive or negative evidence about a mitigation, e.g.
@@ -347,6 +357,43 @@ type Observation struct {
 	Detail     string          `json:"detail"`
 	File       string          `json:"file,omitempty"`
 	Line       int             `json:"line,omitempty"`
+}
+
+// DataSource is data from outside the scanned tree that a scan's verdicts
+// rest on (the advisory database), so that every report says which data it
+// used and how current it is.
+type DataSource struct {
+	// Name is what the data is, e.g. "advisories".
+	Name string `json:"name"`
+	// Kind is where it was found: "embedded" (built into the binary),
+	// "cache" (the user cache `stripeguard db update` writes) or "db"
+	// (--db PATH).
+	Kind string `json:"kind"`
+	// Path is the file or directory read (absent for embedded data).
+	Path string `json:"path,omitempty"`
+	// Origin is where the records came from: a download URL, a path given
+	// to `db update --from`, the upstream commit of a built-in snapshot.
+	Origin  string `json:"origin,omitempty"`
+	Records int    `json:"records"`
+	// NewestRecord is the newest record's modification time (RFC 3339).
+	NewestRecord string `json:"newest_record,omitempty"`
+	// Fetched is when the data was obtained (RFC 3339): download or
+	// install time, or a built-in snapshot's upstream date.
+	Fetched string `json:"fetched,omitempty"`
+	// AgeDays is how many whole days before the scan the newest record
+	// was modified.
+	AgeDays int `json:"age_days"`
+	// Stale is true when the data is too old to trust for recent
+	// advisories (the scan then also reports a finding).
+	Stale bool `json:"stale"`
+	// Summary is the one line human-readable reports print.
+	Summary string `json:"summary"`
+}
+
+// DataSink is implemented by sinks that record the data sources a scan used;
+// analyzers type-assert their Sink to it.
+type DataSink interface {
+	DataSource(*DataSource)
 }
 
 // PackageSink is implemented by sinks that keep an inventory of the packages

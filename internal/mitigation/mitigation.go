@@ -72,16 +72,31 @@ func ForThreat(t finding.Threat) []*Mitigation {
 type Status struct {
 	Mitigation *Mitigation
 	State      finding.MitigationState
-	// Evidence is what the scan saw: observations, and for Missing the
-	// findings that show it (as "rule_id at file:line").
+	// Evidence is why: observations, for Missing the findings that show
+	// it (as "rule_id at file:line"), for the undecided states the reason.
 	Evidence []string
 }
 
+// Fallback evidence when an analyzer that decides a control ran but said
+// nothing specific about it.
+const (
+	NoProblemFound = "checked; no problem found"
+	NothingApplies = "checked; nothing in the scanned tree it applies to"
+)
+
 // Evaluate turns observations and findings into a checklist. ran is the set
-// of analyzer names that ran in this scan. A finding whose rule names a
-// mitigation marks it Missing; Missing observations win over InPlace ones; a
-// mitigation with neither is InPlace when an analyzer that checks it ran and
-// saw nothing wrong, unless it NeedsEvidence.
+// of analyzer names that ran in this scan. In order of precedence:
+//
+//   - Missing: a finding whose rule names the mitigation (missingFromFindings)
+//     or a Missing observation;
+//   - InPlace: an InPlace observation (positive evidence), or, for a control
+//     that does not need evidence, an analyzer that checks it ran and found
+//     nothing wrong;
+//   - NoData: the analyzer ran without the data it needs;
+//   - NotApplicable: the analyzer ran and the tree holds nothing the control
+//     applies to (said by an observation, or a control that needs evidence
+//     and got none);
+//   - NotChecked: no analyzer that decides it ran (the report adds why).
 func Evaluate(t finding.Threat, obs []*finding.Observation, missingFromFindings map[string][]string, ran map[string]bool) []Status {
 	var out []Status
 	for _, m := range ForThreat(t) {
@@ -92,7 +107,7 @@ func Evaluate(t finding.Threat, obs []*finding.Observation, missingFromFindings 
 				checked = true
 			}
 		}
-		var inPlace, missing []string
+		by := map[finding.MitigationState][]string{}
 		for _, o := range obs {
 			if o.Mitigation != m.ID {
 				continue
@@ -105,28 +120,44 @@ func Evaluate(t finding.Threat, obs []*finding.Observation, missingFromFindings 
 				}
 				d += ")"
 			}
-			switch o.State {
-			case finding.Missing:
-				missing = append(missing, d)
-			case finding.InPlace:
-				inPlace = append(inPlace, d)
-			}
+			by[o.State] = append(by[o.State], d)
 		}
-		missing = append(missing, missingFromFindings[m.ID]...)
+		missing := append(by[finding.Missing], missingFromFindings[m.ID]...)
 		switch {
 		case len(missing) > 0:
 			st.State, st.Evidence = finding.Missing, dedupe(missing)
-		case len(inPlace) > 0:
-			st.State, st.Evidence = finding.InPlace, dedupe(inPlace)
+		case len(by[finding.InPlace]) > 0:
+			st.State, st.Evidence = finding.InPlace, dedupe(by[finding.InPlace])
+		case len(by[finding.NoData]) > 0:
+			st.State, st.Evidence = finding.NoData, dedupe(by[finding.NoData])
+		case len(by[finding.NotApplicable]) > 0:
+			st.State, st.Evidence = finding.NotApplicable, dedupe(by[finding.NotApplicable])
 		case checked && m.NeedsEvidence:
-			st.Evidence = []string{"checked, but nothing in the scanned tree shows it"}
+			st.State, st.Evidence = finding.NotApplicable, []string{NothingApplies}
 		case checked:
-			st.State = finding.InPlace
-			st.Evidence = []string{"checked; no problem found"}
+			st.State, st.Evidence = finding.InPlace, []string{NoProblemFound}
 		}
 		out = append(out, st)
 	}
 	return out
+}
+
+var checkers = map[string]string{}
+
+// DescribeChecker records how a checker that is not a scan analyzer is run
+// (e.g. "probe": "`stripeguard probe URL` against a running endpoint"), so
+// that a scan report can say how to check what it could not.
+func DescribeChecker(name, how string) {
+	mu.Lock()
+	defer mu.Unlock()
+	checkers[name] = how
+}
+
+// CheckerHow returns what DescribeChecker recorded, "" for scan analyzers.
+func CheckerHow(name string) string {
+	mu.RLock()
+	defer mu.RUnlock()
+	return checkers[name]
 }
 
 func dedupe(s []string) []string {

@@ -26,12 +26,28 @@ const Ecosystem = "PyPI"
 
 // DB is an in-memory index of PyPI advisories.
 type DB struct {
-	// Source is the path the data was read from; Kind is "zip", "dir" or
-	// "file".
+	// Source is the path the data was read from ("embedded" for the
+	// snapshot built into the binary); Kind is "zip", "dir", "file" or
+	// "index".
 	Source string
 	Kind   string
-	// Fetched is the modification time of the zip or file (for the cache,
-	// the download time); for a directory the newest file's.
+	// From says how the data was chosen for a scan: FromFlag (--db),
+	// FromCache (the user cache `db update` writes) or FromEmbedded;
+	// empty when the caller loaded a path itself.
+	From string
+	// Origin is where the records came from: for an index, the download
+	// URL, the path given to `db update --from` or the upstream commit of
+	// the snapshot; otherwise Source.
+	Origin string
+	// Meta is the head of an index (nil for zip, dir and file data).
+	Meta *IndexMeta
+	// Note says why this data was chosen over other data found (a cache
+	// older than the built-in snapshot, an unreadable cache); "" usually.
+	Note string
+	// Fetched is when the data was obtained: for an index the download or
+	// install time (the upstream commit date for the built-in snapshot);
+	// for a zip or file its modification time; for a directory the newest
+	// file's.
 	Fetched time.Time
 	// Newest is the newest "modified" timestamp among the records, which
 	// says how current the data itself is.
@@ -44,13 +60,24 @@ type DB struct {
 
 	mu     sync.Mutex
 	byName map[string]*pkgIndex
+	// index serves the package records of an index, read on first use.
+	index *indexFile
+	// unreadable counts records that could not be decoded (Warnings is
+	// capped).
+	unreadable int
 }
 
 // pkgIndex holds one package's affected entries, compiled lazily on the
 // first query because most packages of the database are never asked about.
 type pkgIndex struct {
-	raw      []rawEntry
-	lazy     []*lazyRecord
+	raw       []rawEntry
+	lazy      []*lazyRecord
+	withdrawn []*Record // kept for Records, never matched
+	// blob locates the package's records in an index; recs holds them
+	// once read (blobDone).
+	blob     *blobRef
+	recs     []*Record
+	blobDone bool
 	compiled []*entry
 	done     bool
 }
@@ -95,10 +122,32 @@ var nameNormRE = regexp.MustCompile(`[-_.]+`)
 // NormalizeName is the PEP 503 normalised form of a project name, applied
 // to advisory and manifest names alike.
 func NormalizeName(name string) string {
+	if normalized(name) {
+		return name // most names already are: skip the regular expression
+	}
 	return strings.ToLower(nameNormRE.ReplaceAllString(strings.TrimSpace(name), "-"))
 }
 
-// Load reads advisories from path: an OSV ecosystem zip, a directory tree of
+// normalized reports whether name is already in PEP 503 form: lower-case
+// letters, digits and single '-' between them.
+func normalized(name string) bool {
+	if name == "" || name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && name[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Load reads advisories from path: an advisory index (the format of the
+// cache `db update` writes), an OSV ecosystem zip, a directory tree of
 // .json/.yaml/.yml records, or a single record file. Unreadable records
 // become warnings; only an unreadable path is an error.
 func Load(p string) (*DB, error) {
@@ -106,7 +155,10 @@ func Load(p string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{Source: p, Fetched: st.ModTime(), byName: map[string]*pkgIndex{}}
+	if st.Mode().IsRegular() && IsIndex(p) {
+		return openIndexFile(p)
+	}
+	db := &DB{Source: p, Origin: p, Fetched: st.ModTime(), byName: map[string]*pkgIndex{}}
 	switch {
 	case st.IsDir():
 		db.Kind = "dir"
@@ -247,6 +299,7 @@ func decodeSafe(name string, data []byte) (r *Record, err error) {
 }
 
 func (db *DB) warn(name string, err error) {
+	db.unreadable++
 	if len(db.Warnings) < 200 {
 		db.Warnings = append(db.Warnings, finding.Warning{File: name, Kind: finding.WarnData, Message: "advisory record not read: " + err.Error()})
 	}
@@ -407,6 +460,24 @@ func (db *DB) add(r *Record) {
 	}
 	if strings.TrimSpace(r.Withdrawn) != "" {
 		db.Withdrawn++
+		// Kept for Records (and the index), never matched.
+		seen := map[string]bool{}
+		for _, a := range r.Affected {
+			if !strings.EqualFold(a.Package.Ecosystem, Ecosystem) || a.Package.Name == "" {
+				continue
+			}
+			n := NormalizeName(a.Package.Name)
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			pi := db.byName[n]
+			if pi == nil {
+				pi = &pkgIndex{}
+				db.byName[n] = pi
+			}
+			pi.withdrawn = append(pi.withdrawn, r)
+		}
 		return
 	}
 	for i, a := range r.Affected {
@@ -464,14 +535,62 @@ func (db *DB) HasPackage(name string) bool {
 // Age describes how old the data is at now.
 func (db *DB) Age(now time.Time) time.Duration { return now.Sub(db.Fetched) }
 
-// Describe is a one-line statement of where the data came from and how old
-// it is, for reports and `db info`.
-func (db *DB) Describe(now time.Time) string {
-	s := fmt.Sprintf("advisory data: %s (%s, %d records, %d packages", db.Source, db.Kind, db.Records, len(db.byName))
-	if !db.Newest.IsZero() {
-		s += ", newest record modified " + db.Newest.UTC().Format("2006-01-02")
+// Close releases the file an index is read from; the DB must not be queried
+// afterwards. It is a no-op for other kinds of data.
+func (db *DB) Close() error {
+	if db.index != nil && db.index.c != nil {
+		return db.index.c.Close()
 	}
-	return s + ", file age " + HumanAge(db.Age(now)) + ")"
+	return nil
+}
+
+// Unreadable counts the records that could not be decoded, including, for
+// an index, those left out when it was built.
+func (db *DB) Unreadable() int {
+	n := db.unreadable
+	if db.Meta != nil {
+		n += db.Meta.Unreadable
+	}
+	return n
+}
+
+// Label names the data for people: "the built-in snapshot", "the cache
+// (PATH)", "--db PATH".
+func (db *DB) Label() string {
+	switch db.From {
+	case FromEmbedded:
+		return "built-in snapshot"
+	case FromCache:
+		return "cache " + db.Source
+	case FromFlag:
+		return "--db " + db.Source
+	}
+	return db.Source
+}
+
+var commitRE = regexp.MustCompile(`\b([0-9a-f]{12})[0-9a-f]{28}\b`)
+
+// Describe is a one-line statement of which data this is, where it came
+// from and how old it is, for reports: "built-in snapshot of PyPA advisory
+// database at 3ccb612573e2 (2661 records, 664 packages; newest record
+// 2024-10-10, 787 days old)".
+func (db *DB) Describe(now time.Time) string {
+	s := db.Label()
+	if db.Origin != "" && db.Origin != db.Source {
+		s += " of " + commitRE.ReplaceAllString(db.Origin, "$1")
+	}
+	s += fmt.Sprintf(" (%d records, %d packages", db.Records, len(db.byName))
+	if !db.Newest.IsZero() {
+		s += "; newest record " + db.Newest.UTC().Format("2006-01-02") + ", " + HumanAge(now.Sub(db.Newest)) + " old"
+	}
+	switch {
+	case db.From == FromEmbedded:
+	case db.Kind == "index":
+		s += "; fetched " + HumanAge(db.Age(now)) + " ago"
+	default:
+		s += "; file age " + HumanAge(db.Age(now))
+	}
+	return s + ")"
 }
 
 // HumanAge prints a duration as "3 h", "12 days".
@@ -486,3 +605,10 @@ func HumanAge(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
+
+// Where a scan's advisory data comes from (DB.From).
+const (
+	FromFlag     = "db"       // --db PATH
+	FromCache    = "cache"    // the user cache `db update` writes
+	FromEmbedded = "embedded" // the snapshot built into the binary
+)

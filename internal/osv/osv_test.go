@@ -177,14 +177,14 @@ func buildZip(t testing.TB, dir, out string) int {
 	zw := zip.NewWriter(f)
 	n := 0
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+		if err != nil || d.IsDir() || !isRecordFile(p) {
 			return err
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		r, err := DecodeRecord(b, "yaml")
+		r, err := DecodeRecord(b, "")
 		if err != nil {
 			return nil // broken fixtures stay out of the zip
 		}
@@ -328,24 +328,33 @@ func TestUpdate(t *testing.T) {
 	closed := "http://" + l.Addr().String() + "/PyPI/all.zip"
 	l.Close()
 
-	dest := filepath.Join(t.TempDir(), "cache", "PyPI", "all.zip")
+	dest := filepath.Join(t.TempDir(), "cache", "PyPI", "index.sgidx")
+	day1 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	var bar bytes.Buffer
-	res, err := Update(context.Background(), srv.URL+"/PyPI/all.zip", dest, &bar)
+	res, err := Update(context.Background(), UpdateOptions{URL: srv.URL + "/PyPI/all.zip", Dest: dest, Progress: &bar, Now: day1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Entries != 4 || res.Bytes != int64(len(zipBytes)) {
+	if res.Records != 6 || res.Withdrawn != 1 || res.Packages != 2 || res.Bytes != int64(len(zipBytes)) || res.NotModified {
 		t.Errorf("result %+v", res)
 	}
-	if db, err := Load(dest); err != nil || db.Records != 4 || db.Kind != "zip" {
-		t.Fatalf("cached zip: %v %+v", err, db)
+	db, err := Load(dest)
+	if err != nil || db.Records != 6 || db.Kind != "index" || !db.Fetched.Equal(day1) || db.Origin != srv.URL+"/PyPI/all.zip" || db.Meta.ETag != `"v1"` {
+		t.Fatalf("installed index: %v %+v", err, db)
 	}
-	// A second update asks with the ETag and keeps the file.
-	old := time.Now().Add(-48 * time.Hour)
-	os.Chtimes(dest, old, old)
-	res, err = Update(context.Background(), srv.URL+"/PyPI/all.zip", dest, nil)
-	if st, _ := os.Stat(dest); err != nil || !res.NotModified || conditional != 1 || time.Since(st.ModTime()) > time.Hour {
+	db.Close()
+	if got := ids(mustLoad(t, dest).Check("demo-pkg", "2.0.5")); !reflect.DeepEqual(got, []string{"PYSEC-0000-1=2.0.6"}) {
+		t.Errorf("installed index answers %v", got)
+	}
+	// A second update asks with the ETag, keeps the records and renews
+	// only the fetch time.
+	day2 := day1.Add(48 * time.Hour)
+	res, err = Update(context.Background(), UpdateOptions{URL: srv.URL + "/PyPI/all.zip", Dest: dest, Now: day2})
+	if err != nil || !res.NotModified || conditional != 1 || res.Records != 6 {
 		t.Errorf("conditional update: %v %+v conditional=%d", err, res, conditional)
+	}
+	if db := mustLoad(t, dest); !db.Fetched.Equal(day2) || db.Records != 6 || db.Meta.ETag != `"v1"` || len(ids(db.Check("demo-pkg", "2.0.5"))) != 1 {
+		t.Errorf("after 304: fetched %v records %d", db.Fetched, db.Records)
 	}
 	for _, tc := range []struct {
 		url     string
@@ -356,29 +365,87 @@ func TestUpdate(t *testing.T) {
 		{srv.URL + "/garbage.zip", "not an OSV zip", false},
 		{closed, "offline", true},
 	} {
-		_, err := Update(context.Background(), tc.url, dest, nil)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrOffline) != tc.offline {
+		_, err := Update(context.Background(), UpdateOptions{URL: tc.url, Dest: dest, Now: day2.Add(time.Hour)})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrOffline) != tc.offline || strings.Contains(err.Error(), "cached") {
 			t.Errorf("Update(%s) err = %v, want %q offline=%v", tc.url, err, tc.want, tc.offline)
 		}
 		// The good data must survive a failed update, with no temp files.
-		if db, err := Load(dest); err != nil || db.Records != 4 {
-			t.Errorf("after failed update: %v", err)
+		if db := mustLoad(t, dest); db.Records != 6 || !db.Fetched.Equal(day2) {
+			t.Errorf("after failed update: %d records, fetched %v", db.Records, db.Fetched)
 		}
 		entries, _ := os.ReadDir(filepath.Dir(dest))
-		if len(entries) != 2 { // all.zip and all.zip.etag
+		if len(entries) != 1 {
 			t.Errorf("leftover files: %v", entries)
 		}
 	}
 }
 
+func mustLoad(t *testing.T, p string) *DB {
+	t.Helper()
+	db, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// UpdateFrom installs a zip, a record tree or an index from disk, with the
+// same atomic install; bad input leaves the installed data alone.
+func TestUpdateFrom(t *testing.T) {
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "all.zip")
+	buildZip(t, filepath.Join("testdata", "index"), zp)
+	dest := filepath.Join(tmp, "cache", "index.sgidx")
+	now := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	for _, src := range []string{zp, filepath.Join("testdata", "index")} {
+		res, err := UpdateFrom(src, UpdateOptions{Dest: dest, Now: now})
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		db := mustLoad(t, dest)
+		abs, _ := filepath.Abs(src)
+		if res.Records != 3 || res.Withdrawn != 1 || db.Records != 3 || db.Origin != abs || !db.Fetched.Equal(now) || len(db.RecordsFor("stripe-sdk-python")) != 2 {
+			t.Errorf("%s: %+v, origin %s", src, res, db.Origin)
+		}
+	}
+	// An index as the source keeps its origin.
+	other := filepath.Join(tmp, "copy.sgidx")
+	if _, err := UpdateFrom(dest, UpdateOptions{Dest: other, Now: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if db := mustLoad(t, other); !strings.HasSuffix(db.Origin, "testdata/index") || !db.Fetched.Equal(now.Add(time.Hour)) {
+		t.Errorf("re-installed index: origin %s", db.Origin)
+	}
+	garbage := filepath.Join(tmp, "garbage.zip")
+	os.WriteFile(garbage, []byte("<html>not a zip</html>"), 0o644)
+	empty := filepath.Join(tmp, "empty")
+	os.Mkdir(empty, 0o755)
+	npm := filepath.Join(tmp, "npm")
+	os.Mkdir(npm, 0o755)
+	os.WriteFile(filepath.Join(npm, "NPM-1.json"), []byte(`{"id":"NPM-1","affected":[{"package":{"ecosystem":"npm","name":"x"}}]}`), 0o644)
+	for _, src := range []string{garbage, empty, npm, filepath.Join(tmp, "missing")} {
+		if _, err := UpdateFrom(src, UpdateOptions{Dest: dest, Now: now}); err == nil {
+			t.Errorf("%s: installed", src)
+		}
+		if db := mustLoad(t, dest); db.Records != 3 {
+			t.Errorf("%s damaged the installed index", src)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dest))
+	if len(entries) != 1 {
+		t.Errorf("leftover files: %v", entries)
+	}
+}
+
 func TestCacheDir(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", "/x/cache")
-	if p, _ := DefaultPath(); p != filepath.FromSlash("/x/cache/stripeguard/osv/PyPI/all.zip") {
+	if p, _ := DefaultPath(); p != filepath.FromSlash("/x/cache/stripeguard/osv/PyPI/index.sgidx") {
 		t.Errorf("DefaultPath = %s", p)
 	}
 	t.Setenv("XDG_CACHE_HOME", "")
 	t.Setenv("HOME", "/home/u")
-	if p, _ := DefaultPath(); p != filepath.FromSlash("/home/u/.cache/stripeguard/osv/PyPI/all.zip") {
+	if p, _ := DefaultPath(); p != filepath.FromSlash("/home/u/.cache/stripeguard/osv/PyPI/index.sgidx") {
 		t.Errorf("DefaultPath = %s", p)
 	}
 }

@@ -117,7 +117,9 @@ func (r *Record) ShortSummary() string {
 	if s == "" {
 		s = strings.TrimSpace(r.Details)
 		if i := strings.IndexAny(s, "\n"); i > 0 {
-			s = s[:i]
+			// TrimSpace again: the summary must read the same when
+			// recomputed from itself (the advisory index stores it).
+			s = strings.TrimSpace(s[:i])
 		}
 		// First sentence, but not a too-short one such as "Requests is
 		// a HTTP library."

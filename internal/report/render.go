@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
@@ -58,6 +59,9 @@ func Location(f *finding.Finding) string {
 		s = f.URL
 	case f.History != nil && (f.Context != "" || f.Commit != ""):
 		// A commit message or a dangling blob: the context says which.
+	case f.Context != "":
+		// Not in the tree (the advisory data): the context says where.
+		return "(" + OneLine(f.Context) + ")"
 	default:
 		s = "(project)"
 	}
@@ -77,6 +81,40 @@ func Location(f *finding.Finding) string {
 	}
 	return s
 }
+
+// StateWord is the word every human-readable format prints for a checklist
+// state, and StateSymbol the text format's box; each state has its own.
+func StateWord(s finding.MitigationState) string {
+	switch s {
+	case finding.InPlace:
+		return "in place"
+	case finding.Missing:
+		return "missing"
+	case finding.NotApplicable:
+		return "n/a"
+	case finding.NoData:
+		return "no data"
+	}
+	return "not checked"
+}
+
+// StateSymbol is the checkbox of a state in the text format.
+func StateSymbol(s finding.MitigationState) string {
+	switch s {
+	case finding.InPlace:
+		return "[x]"
+	case finding.Missing:
+		return "[ ]"
+	case finding.NotApplicable:
+		return "[-]"
+	case finding.NoData:
+		return "[!]"
+	}
+	return "[?]"
+}
+
+// States lists the checklist states in the order summaries count them.
+var States = []finding.MitigationState{finding.InPlace, finding.Missing, finding.NotApplicable, finding.NotChecked, finding.NoData}
 
 // HistorySummary is one line about a secret found in git history: when and
 // where it was introduced, how far it spread, whether the working tree still
@@ -195,4 +233,93 @@ func (r *Report) Ran() map[string]bool {
 		m[a] = true
 	}
 	return m
+}
+
+// Routine warning kinds: a file skipped for a reason that needs no action
+// (a binary image, a file over the size limit, a symlink not followed,
+// Python past the analysis budget). Human formats count them by kind;
+// parse errors, unreadable files and everything else stay listed one by
+// one. JSON lists them all.
+var routineKinds = map[string]string{
+	finding.WarnBinary:   "binary",
+	finding.WarnTooLarge: "over --max-file-size",
+	finding.WarnSymlink:  "symlinks not followed",
+	"budget":             "Python files past --python-budget",
+}
+
+// KindCount is how many routine warnings of one kind a report holds.
+type KindCount struct {
+	Kind, Label string
+	N           int
+}
+
+// SplitWarnings separates routine skips (counted by kind, most frequent
+// first) from the warnings a reader must see one by one (in report order).
+func SplitWarnings(ws []*finding.Warning) (routine []KindCount, individual []*finding.Warning) {
+	idx := map[string]int{}
+	for _, w := range ws {
+		if w == nil {
+			continue
+		}
+		label, ok := routineKinds[w.Kind]
+		if !ok {
+			individual = append(individual, w)
+			continue
+		}
+		i, seen := idx[w.Kind]
+		if !seen {
+			i = len(routine)
+			idx[w.Kind] = i
+			routine = append(routine, KindCount{Kind: w.Kind, Label: label})
+		}
+		routine[i].N++
+	}
+	sort.SliceStable(routine, func(i, j int) bool { return routine[i].N > routine[j].N })
+	return routine, individual
+}
+
+// RoutineLine is "151 binary, 3 over --max-file-size" for routine counts.
+func RoutineLine(routine []KindCount) string {
+	var parts []string
+	for _, k := range routine {
+		parts = append(parts, fmt.Sprintf("%d %s", k.N, k.Label))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// WarningLocation is "file:line" or "file" ("" without a file).
+func WarningLocation(w *finding.Warning) string {
+	if w.File == "" {
+		return ""
+	}
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d", w.File, w.Line)
+	}
+	return w.File
+}
+
+// FilesLine is "12 files scanned, 2 skipped, 1 archive expanded (5 members)".
+func FilesLine(c *FileCounts) string {
+	if c == nil {
+		return ""
+	}
+	s := plural(c.Scanned, "file", "files") + " scanned, " + fmt.Sprint(c.Skipped) + " skipped"
+	if c.Expanded > 0 {
+		s += ", " + plural(c.Expanded, "archive", "archives") + " expanded (" + plural(c.Members, "member", "members") + " scanned)"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// SameLocation reports whether a related location names no file or points
+// at the finding's own place (same file and line): formats print its
+// message, never a "see:" back at the finding itself.
+func SameLocation(f *finding.Finding, l finding.Location) bool {
+	return l.File == "" || l.File == f.File && (l.Line == 0 || l.Line == f.Line) && l.Commit == f.Commit
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,10 @@ type Report struct {
 	Packages []*finding.Package
 	// Analyzers lists the analyzers that ran, for "not checked" states.
 	Analyzers []string
+	// Available lists every analyzer linked into this build (whether it
+	// ran or not), so that "not checked" can say whether an analyzer was
+	// left out of this scan or does not exist yet. Empty when unknown.
+	Available []string
 	// Checklist is each threat's mitigation checklist, in finding.Threats
 	// order (filled by Finalize).
 	Checklist map[finding.Threat][]mitigation.Status
@@ -49,8 +54,13 @@ type Report struct {
 	// or the baseline.
 	Suppressed int
 	Baselined  int
-	// Notes are facts about the run worth showing (advisory data age, ...).
+	// Notes are facts about the run worth showing (staged mode, ...).
 	Notes []string
+	// DataSources is the data from outside the scanned tree the verdicts
+	// rest on (the advisory database: which one, how old).
+	DataSources []*finding.DataSource
+	// Files counts what the scan read (nil when not a file scan).
+	Files *FileCounts
 	// Duration of the run; zero in golden tests.
 	Duration time.Duration
 	// ShowSecrets is true when evidence holds full secrets.
@@ -58,6 +68,20 @@ type Report struct {
 	// Source is the scanned tree, for formats that show the code around a
 	// finding (CodeContext); nil when there is none (probe, staged scans).
 	Source fs.FS
+}
+
+// FileCounts says how much of the tree a scan covered.
+type FileCounts struct {
+	// Scanned: files on disk whose text the analyzers read.
+	Scanned int `json:"scanned"`
+	// Skipped: files on disk (or archive members) not scanned: binary,
+	// over --max-file-size, unreadable, symlinks not followed. Each is a
+	// warning.
+	Skipped int `json:"skipped"`
+	// Expanded: archives, wheels and .pyc files opened; Members: the text
+	// members read from them.
+	Expanded int `json:"expanded"`
+	Members  int `json:"members"`
 }
 
 // Summary counts findings by threat and severity.
@@ -152,11 +176,59 @@ func (r *Report) Finalize() {
 			entry += " (" + f.Context + ")"
 		}
 		missing[rule.MitigationID] = append(missing[rule.MitigationID], entry)
+		for _, id := range rule.Contradicts {
+			missing[id] = append(missing[id], entry)
+		}
 	}
 	r.Checklist = map[finding.Threat][]mitigation.Status{}
 	for _, t := range finding.Threats {
-		r.Checklist[t] = mitigation.Evaluate(t, r.Observations, missing, ran)
+		sts := mitigation.Evaluate(t, r.Observations, missing, ran)
+		for i := range sts {
+			if sts[i].State == finding.NotChecked && len(sts[i].Evidence) == 0 {
+				sts[i].Evidence = []string{r.notCheckedReason(sts[i].Mitigation, ran)}
+			}
+		}
+		r.Checklist[t] = sts
 	}
+}
+
+// notCheckedReason says why no analyzer decided m: each checker that can
+// decide it was left out of this scan, runs outside scans (the probe), or
+// is not in this build yet.
+func (r *Report) notCheckedReason(m *mitigation.Mitigation, ran map[string]bool) string {
+	if len(m.CheckedBy) == 0 {
+		return "no analyzer checks this"
+	}
+	if len(r.Available) == 0 {
+		return NotCheckedReason(m, ran)
+	}
+	avail := map[string]bool{}
+	for _, a := range r.Available {
+		avail[a] = true
+	}
+	var skipped, planned, how []string
+	for _, a := range m.CheckedBy {
+		switch {
+		case ran[a]:
+		case avail[a]:
+			skipped = append(skipped, a)
+		case mitigation.CheckerHow(a) != "":
+			how = append(how, mitigation.CheckerHow(a))
+		default:
+			planned = append(planned, a)
+		}
+	}
+	var parts []string
+	if len(skipped) > 0 {
+		parts = append(parts, "the "+AndList(skipped)+" analyzer did not run in this scan")
+	}
+	for _, h := range how {
+		parts = append(parts, "checked by "+h)
+	}
+	if len(planned) > 0 {
+		parts = append(parts, "no analyzer in this build checks it yet (planned: "+AndList(planned)+")")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Summarize counts the findings.
@@ -184,6 +256,13 @@ func (r *Report) Summarize() Summary {
 type Options struct {
 	// Color enables ANSI colour (text format, only on a TTY).
 	Color bool
+	// Width is the terminal width the text format wraps to; 0 means 80
+	// (output that is not a terminal).
+	Width int
+	// Brief leaves the threat-model checklist out: the findings and one
+	// summary line, as a pre-commit hook prints (scan --staged without
+	// --checklist). Machine formats ignore it.
+	Brief bool
 }
 
 // Format writes a report.

@@ -28,6 +28,11 @@ type Rule struct {
 	// MitigationID names the entry of the threat's mitigation checklist
 	// that a finding of this rule shows to be missing.
 	MitigationID string
+	// Contradicts names other checklist entries every finding of this rule
+	// shows missing (a key hard-coded as an environment default is not
+	// "read from the environment"), so that no checklist marks in place
+	// what the report's own findings deny.
+	Contradicts []string
 	// Vulnerable and Fixed are short examples shown by `stripeguard rules`
 	// and in docs/rules.md.
 	Vulnerable string

@@ -434,10 +434,12 @@ func (a *analysis) keySink(s sinkUse) {
 					continue // reported as key-in-env-default
 				}
 				r := rel
+				where := fmt.Sprintf(" (%s:%d)", s.m.Path, s.n.Line)
 				if o.M == s.m && on.Line == s.n.Line {
-					r = nil
+					// Used where it is written: no place to point at.
+					r, where = nil, ""
 				}
-				a.emit(HardcodedKey, o.M, on.Line, v, "", fmt.Sprintf("Stripe key %s is hard-coded and used as %s (%s:%d)", finding.Redact(v), s.what, s.m.Path, s.n.Line), evidence(o.M, on, v), keySeverity(v), r)
+				a.emit(HardcodedKey, o.M, on.Line, v, "", fmt.Sprintf("Stripe key %s is hard-coded and used as %s%s", finding.Redact(v), s.what, where), evidence(o.M, on, v), keySeverity(v), r)
 			}
 			continue
 		}

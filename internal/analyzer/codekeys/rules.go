@@ -35,6 +35,7 @@ var (
 		Description:  "A secret (sk_) or restricted (rk_) key literal reaches stripe.api_key, StripeClient(...) or an api_key= argument, directly or through a settings constant. Anyone who can read the code (repository, image, laptop backup) can act on the Stripe account; a test key still exposes test data and webhooks.",
 		Mitigation:   "Roll the key in the Stripe dashboard, then read it at start-up from the environment or a secret manager: stripe.api_key = os.environ['STRIPE_SECRET_KEY'].",
 		MitigationID: MitigationNoHardcoded,
+		Contradicts:  []string{MitigationFromEnvironment},
 		Vulnerable:   "stripe.api_key = 'sk_live_…'",
 		Fixed:        "stripe.api_key = os.environ['STRIPE_SECRET_KEY']",
 	}
@@ -44,6 +45,7 @@ var (
 		Description:  "os.getenv('STRIPE_SECRET_KEY', 'sk_live_…') looks configurable but commits the key anyway, and silently uses it wherever the variable is unset.",
 		Mitigation:   "Roll the key, drop the default and fail at start-up when the variable is missing: os.environ['STRIPE_SECRET_KEY'].",
 		MitigationID: MitigationNoHardcoded,
+		Contradicts:  []string{MitigationFromEnvironment},
 		Vulnerable:   "stripe.api_key = os.getenv('STRIPE_SECRET_KEY', 'sk_live_…')",
 		Fixed:        "stripe.api_key = os.environ['STRIPE_SECRET_KEY']",
 	}

@@ -96,14 +96,18 @@ func (a *Analyzer) Finish(ctx context.Context, p *source.Project, sink finding.S
 		return
 	}
 	db := a.DB
-	if db == nil {
+	// Nothing to audit (no manifest, lock file or environment: a tree
+	// without Python dependencies, or a commit that stages none): no data
+	// is needed, and its age is not worth a word.
+	if db == nil && len(reqs) > 0 {
+		// Shared with the supply-chain analyzer for the scan: not closed.
 		db = a.loadDB(sink)
 	}
 	au := &audit{sink: sink, db: db, reqs: reqs, indexes: indexes, files: a.tree.Files(), compiled: a.compiled, now: a.Now()}
 	au.run(ctx)
 	if db != nil {
-		// Records of a zip are decoded when their package is first
-		// queried, so unreadable ones are known only now.
+		// Records are decoded when their package is first queried, so
+		// unreadable ones are known only now.
 		for _, w := range db.WarningList() {
 			sink.Warning(&w)
 		}
@@ -177,31 +181,13 @@ func (a *Analyzer) collect(ctx context.Context, p *source.Project, sink finding.
 	return pydeps.Dedupe(append(reqs, pydeps.ApplyConstraints(reqs, res.Constraints)...)), idx
 }
 
-// DBPath returns the advisory data to use: --db, else the user cache if
-// present; "" when there is none.
-func (a *Analyzer) DBPath() string {
-	if a.opt.DBPath != "" {
-		return a.opt.DBPath
-	}
-	if p, err := osv.DefaultPath(); err == nil {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
+// loadDB opens the advisory data: --db, else the user cache, else the
+// snapshot built into the binary (osv.Open). Only an unreadable --db leaves
+// the audit without data; the report then says so item by item.
 func (a *Analyzer) loadDB(sink finding.Sink) *osv.DB {
-	p := a.DBPath()
-	if p == "" {
-		sink.Warning(&finding.Warning{Kind: finding.WarnData, Message: "no advisory data: run `stripeguard db update` or pass --db; known vulnerabilities were not checked"})
-		sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.Missing, Detail: "no advisory data available (run stripeguard db update)"})
-		return nil
-	}
-	db, err := osv.Shared(p)
+	db, err := osv.Open(a.opt.DBPath)
 	if err != nil {
-		sink.Warning(&finding.Warning{File: p, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known vulnerabilities were not checked", err)})
-		sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.Missing, Detail: "advisory data at " + p + " not readable"})
+		sink.Warning(&finding.Warning{File: a.opt.DBPath, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known vulnerabilities were not checked (without --db the cache or the built-in snapshot is used)", err)})
 		return nil
 	}
 	return db

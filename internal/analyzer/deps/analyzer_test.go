@@ -273,27 +273,107 @@ func TestAuditFindingDetails(t *testing.T) {
 	}
 }
 
-func TestNoAdvisoryData(t *testing.T) {
+// obsStates collects every observation state of a mitigation.
+func obsStates(c *finding.Collector, id string) map[finding.MitigationState]string {
+	out := map[finding.MitigationState]string{}
+	for _, o := range c.Observations {
+		if o.Mitigation == id {
+			out[o.State] = o.Detail
+		}
+	}
+	return out
+}
+
+// With no cache and no --db the built-in snapshot is audited against, and
+// the report says so: a data source of kind embedded, and (once it is old)
+// the stale-data finding telling the user to run db update.
+func TestBuiltInSnapshot(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	c := scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{}, nil, fresh)
-	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Message, "stripeguard db update") {
+	later := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	c := scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{}, nil, later)
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings %+v", c.Warnings)
+	}
+	if len(c.DataSources) != 1 {
+		t.Fatalf("data sources %+v", c.DataSources)
+	}
+	ds := c.DataSources[0]
+	if ds.Kind != "embedded" || ds.Path != "" || ds.Records != 2661 || !ds.Stale || ds.NewestRecord[:10] != "2024-10-10" || ds.AgeDays != 598 ||
+		!strings.Contains(ds.Summary, "built-in snapshot") || !strings.Contains(ds.Origin, "3ccb612573e2511ab5cad7dafecd838605c80cda") {
+		t.Errorf("data source %+v", ds)
+	}
+	got := map[string]string{}
+	for _, f := range c.Findings {
+		got[f.RuleID] = f.Message
+	}
+	if !strings.Contains(got["deps/vulnerable-package"], "PYSEC-2023-74") {
+		t.Errorf("requests 2.30.0 not reported from the snapshot: %v", got)
+	}
+	stale := got["deps/advisory-data-stale"]
+	if !strings.Contains(stale, "snapshot built into stripeguard, whose newest record is from 2024-10-10 (598 days ago)") || !strings.Contains(AdvisoryDataStale.Mitigation, "db update") {
+		t.Errorf("stale message %q", stale)
+	}
+	// Two days after the snapshot it is current.
+	c = scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{}, nil, fresh)
+	if st := obsStates(c, MitigationDataFresh); st[finding.InPlace] == "" || len(c.DataSources) != 1 || c.DataSources[0].Stale {
+		t.Errorf("fresh snapshot: %v %+v", st, c.DataSources)
+	}
+}
+
+// An unreadable --db leaves the audit without data: a warning naming it,
+// and every item that needed the data says "no data", not "checked".
+func TestNoAdvisoryData(t *testing.T) {
+	c := scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{DBPath: "testdata/nonexistent.zip"}, nil, fresh)
+	if len(c.Warnings) != 1 || c.Warnings[0].File != "testdata/nonexistent.zip" || !strings.Contains(c.Warnings[0].Message, "not checked") {
 		t.Fatalf("warnings %+v", c.Warnings)
 	}
-	if st, _ := obsState(c, MitigationDataFresh); st != finding.Missing {
-		t.Errorf("advisory-data-fresh = %s", st)
+	for _, id := range []string{MitigationDataFresh, MitigationNoKnownVulns, MitigationStripePatched} {
+		if st := obsStates(c, id); len(st) != 1 || st[finding.NoData] == "" {
+			t.Errorf("%s: %v, want no-data only", id, st)
+		}
 	}
-	if st, _ := obsState(c, MitigationNoKnownVulns); st != finding.NotChecked {
-		t.Errorf("no-known-vulnerabilities = %s without data", st)
+	if len(c.DataSources) != 0 {
+		t.Errorf("data sources %+v", c.DataSources)
 	}
 	// stripe pinning is still checked without advisories.
 	got := summarize(c)
 	if len(got) != 1 || got[0].rule != "deps/stripe-unpinned" {
 		t.Errorf("findings %+v", got)
 	}
-	// A --db that does not exist is a warning naming it, not a crash.
-	c = scan(t, filepath.Join("testdata", "app-req"), analyzer.Options{DBPath: "testdata/nonexistent.zip"}, nil, fresh)
-	if len(c.Warnings) != 1 || c.Warnings[0].File != "testdata/nonexistent.zip" {
-		t.Errorf("warnings %+v", c.Warnings)
+}
+
+// A tree without stripe, or without any dependency, says the items do not
+// apply instead of leaving them undecided.
+func TestNothingApplies(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte("flask==3.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := scan(t, dir, analyzer.Options{}, nil, fresh)
+	for _, id := range []string{MitigationStripePatched, MitigationStripePinned} {
+		if st := obsStates(c, id); len(st) != 1 || !strings.Contains(st[finding.NotApplicable], "no stripe") {
+			t.Errorf("%s: %v", id, st)
+		}
+	}
+	if st := obsStates(c, MitigationNoKnownVulns); st[finding.InPlace] == "" {
+		t.Errorf("no-known-vulns: %v", st)
+	}
+	// A library declares a range: pinning is the application's job.
+	c = scan(t, filepath.Join("testdata", "app-lib"), analyzer.Options{}, nil, fresh)
+	if st := obsStates(c, MitigationStripePinned); len(st) != 1 || !strings.Contains(st[finding.NotApplicable], "declared by a library") {
+		t.Errorf("library stripe-pinned: %v", st)
+	}
+	// No dependency at all: nothing to audit, no data loaded, no word
+	// about its age (a pre-commit run that stages only code).
+	empty := t.TempDir()
+	c = scan(t, empty, analyzer.Options{DBPath: "testdata/nonexistent.zip"}, nil, time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, id := range []string{MitigationNoKnownVulns, MitigationDataFresh, MitigationStripePatched} {
+		if st := obsStates(c, id); len(st) != 1 || st[finding.NotApplicable] == "" {
+			t.Errorf("empty tree %s: %v", id, st)
+		}
+	}
+	if len(c.Findings)+len(c.Warnings)+len(c.DataSources) != 0 {
+		t.Errorf("empty tree: %+v %+v %+v", c.Findings, c.Warnings, c.DataSources)
 	}
 }
 

@@ -27,6 +27,8 @@ type audit struct {
 	now      time.Time
 
 	checked, vulnerable int
+	// stripeChecked: a stripe version or range was matched.
+	stripeChecked bool
 }
 
 func isLocked(r pydeps.Requirement) bool {
@@ -45,7 +47,7 @@ func (au *audit) run(ctx context.Context) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if au.db != nil {
+	if au.db != nil && len(names) > 0 {
 		au.freshness()
 		au.db.Prefetch(names)
 	}
@@ -67,9 +69,43 @@ func (au *audit) run(ctx context.Context) {
 			au.stripeChecks(rs)
 		}
 	}
-	if au.db != nil && au.vulnerable == 0 && au.checked > 0 {
-		au.sink.Observation(&finding.Observation{Mitigation: MitigationNoKnownVulns, State: finding.InPlace,
-			Detail: fmt.Sprintf("%d package versions checked against %d advisory records; none has a known vulnerability", au.checked, au.db.Records-au.db.Withdrawn)})
+	au.unknowns(len(names), len(byName[stripe]) > 0)
+}
+
+// unknowns says, for each checklist item the audit could not decide, why:
+// the data is missing, or the tree holds nothing the item applies to.
+func (au *audit) unknowns(packages int, hasStripe bool) {
+	obs := func(id string, st finding.MitigationState, detail string) {
+		au.sink.Observation(&finding.Observation{Mitigation: id, State: st, Detail: detail})
+	}
+	const noStripe = "no stripe requirement, lock entry or installation in the scanned tree"
+	if !hasStripe {
+		obs(MitigationStripePatched, finding.NotApplicable, noStripe)
+		obs(MitigationStripePinned, finding.NotApplicable, noStripe)
+	}
+	if packages == 0 {
+		const none = "no Python dependency is declared, locked or installed in the scanned tree"
+		obs(MitigationNoKnownVulns, finding.NotApplicable, none)
+		obs(MitigationDataFresh, finding.NotApplicable, none+", so no advisory data was needed")
+		return
+	}
+	if au.db == nil {
+		obs(MitigationDataFresh, finding.NoData, "the advisory data could not be read (see warnings)")
+		if hasStripe {
+			obs(MitigationStripePatched, finding.NoData, "stripe was found but could not be matched: no advisory data")
+		}
+		obs(MitigationNoKnownVulns, finding.NoData, fmt.Sprintf("%d packages found but not matched: no advisory data", packages))
+		return
+	}
+	if hasStripe && !au.stripeChecked {
+		obs(MitigationStripePatched, finding.NotApplicable, "stripe has no version or range that can be matched (direct URL or VCS requirement only)")
+	}
+	switch {
+	case au.checked == 0:
+		obs(MitigationNoKnownVulns, finding.NotApplicable, "no dependency has a version or range that can be matched (direct URL or VCS requirements only)")
+	case au.vulnerable == 0:
+		obs(MitigationNoKnownVulns, finding.InPlace,
+			fmt.Sprintf("%d package versions checked against %d advisory records; none has a known vulnerability", au.checked, au.db.Records-au.db.Withdrawn))
 	}
 }
 
@@ -149,6 +185,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 				continue
 			}
 			au.checked++
+			au.stripeChecked = au.stripeChecked || name == stripe
 			// Malicious-package reports (MAL-) are the supply-chain
 			// analyzer's: such a package is hostile, not vulnerable.
 			m := au.db.Check(name, locs[0].Version).WithoutMalicious()
@@ -176,6 +213,7 @@ func (au *audit) checkPackage(name string, rs []pydeps.Requirement) {
 			continue
 		}
 		au.checked++
+		au.stripeChecked = au.stripeChecked || name == stripe
 		m := au.db.Admits(name, ss).WithoutMalicious()
 		if len(m.Vulns) == 0 {
 			if name == stripe {
@@ -375,19 +413,27 @@ func evidence(r pydeps.Requirement, isRange bool) string {
 	return n + "==" + r.Version
 }
 
-// freshness reports how old the advisory data is.
+// freshness says which advisory data the audit used and how old it is (a
+// data source every report prints), and reports it when stale.
 func (au *audit) freshness() {
-	db := au.db
-	desc := db.Describe(au.now)
-	fetchAge := db.Age(au.now)
-	stale := fetchAge > MaxFetchAge
-	reason := "downloaded " + osv.HumanAge(fetchAge) + " ago"
-	if !db.Newest.IsZero() && au.now.Sub(db.Newest) > MaxNewestAge {
-		stale = true
-		reason = "newest record modified " + db.Newest.UTC().Format("2006-01-02") + ", " + osv.HumanAge(au.now.Sub(db.Newest)) + " ago"
+	db, now := au.db, au.now
+	desc := db.Describe(now)
+	if db.Note != "" {
+		desc += "; " + db.Note
+	}
+	var reasons []string
+	if fetchAge := db.Age(now); fetchAge > MaxFetchAge {
+		reasons = append(reasons, "obtained "+osv.HumanAge(fetchAge)+" ago")
+	}
+	if !db.Newest.IsZero() && now.Sub(db.Newest) > MaxNewestAge {
+		reasons = append(reasons, "newest record modified "+db.Newest.UTC().Format("2006-01-02")+", "+osv.HumanAge(now.Sub(db.Newest))+" ago")
+	}
+	stale := len(reasons) > 0
+	if ds, ok := au.sink.(finding.DataSink); ok {
+		ds.DataSource(dataSource(db, now, stale, desc))
 	}
 	if !stale {
-		au.sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.InPlace, Detail: desc})
+		au.sink.Observation(&finding.Observation{Mitigation: MitigationDataFresh, State: finding.InPlace, Detail: "advisory data: " + desc})
 		return
 	}
 	f := AdvisoryDataStale.New()
@@ -395,8 +441,36 @@ func (au *audit) freshness() {
 	// location; the message names the source.
 	f.Context = "advisory data"
 	f.Key = "advisory-data"
-	f.Message = fmt.Sprintf("Advisory data is stale (%s): vulnerabilities published since then are not reported. %s", reason, desc)
+	if db.From == osv.FromEmbedded {
+		// No cache: say plainly that this is the data the binary was
+		// built with, and how old it is.
+		f.Message = fmt.Sprintf("No advisory data was downloaded, so the audit used the snapshot built into stripeguard, whose newest record is from %s (%s ago): vulnerabilities published since then are not reported",
+			db.Newest.UTC().Format("2006-01-02"), osv.HumanAge(now.Sub(db.Newest)))
+	} else {
+		f.Message = fmt.Sprintf("Advisory data is stale (%s): vulnerabilities published since then are not reported. Data used: %s", strings.Join(reasons, "; "), desc)
+	}
 	au.sink.Finding(f)
+}
+
+// dataSource describes db for the report.
+func dataSource(db *osv.DB, now time.Time, stale bool, summary string) *finding.DataSource {
+	d := &finding.DataSource{Name: "advisories", Kind: db.From, Origin: db.Origin, Records: db.Records, Stale: stale, Summary: summary}
+	if d.Kind == "" {
+		d.Kind = osv.FromFlag
+	}
+	if db.From != osv.FromEmbedded {
+		d.Path = db.Source
+	}
+	if !db.Fetched.IsZero() {
+		d.Fetched = db.Fetched.UTC().Format(time.RFC3339)
+	}
+	if !db.Newest.IsZero() {
+		d.NewestRecord = db.Newest.UTC().Format(time.RFC3339)
+		if age := now.Sub(db.Newest); age > 0 {
+			d.AgeDays = int(age.Hours() / 24)
+		}
+	}
+	return d
 }
 
 // stripeChecks reports how stripe is pinned and where it comes from.
@@ -434,6 +508,7 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 		f.Package = &finding.Package{Name: stripe, Version: r.Version, Specifier: r.Specifier, Ecosystem: osv.Ecosystem, Source: string(r.Source)}
 		au.sink.Finding(f)
 	}
+	var library *pydeps.Requirement
 	// Exact pins by file, for pip-tools inputs compiled to pinned files.
 	pinnedIn := map[string]pydeps.Requirement{}
 	for _, r := range rs {
@@ -444,11 +519,14 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 		}
 	}
 	if !locked {
-		for _, r := range rs {
+		for i, r := range rs {
 			if !r.Direct || r.Source == pydeps.SourceInstalled || r.Source == pydeps.SourceLockfile || r.Version != "" || r.URL != "" {
 				continue
 			}
 			if au.isLibrary(r) {
+				if library == nil {
+					library = &rs[i]
+				}
 				continue
 			}
 			if out, pinned := au.compiledPin(r, pinnedIn); out != "" {
@@ -483,9 +561,13 @@ func (au *audit) stripeChecks(rs []pydeps.Requirement) {
 			bad = true
 		}
 	}
-	if !bad && pin != nil {
+	switch {
+	case !bad && pin != nil:
 		au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.InPlace,
 			Detail: fmt.Sprintf("stripe %s (%s) from PyPI", pin.Version, sourceVerb(*pin)), File: pin.File, Line: pin.Line})
+	case !bad && library != nil:
+		au.sink.Observation(&finding.Observation{Mitigation: MitigationStripePinned, State: finding.NotApplicable,
+			Detail: fmt.Sprintf("stripe%s is declared by a library, which should allow a range; the application that installs it pins it", displaySpec(library.Specifier)), File: library.File, Line: library.Line})
 	}
 }
 

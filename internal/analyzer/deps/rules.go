@@ -89,8 +89,8 @@ var (
 	AdvisoryDataStale = &rules.Rule{
 		ID: "deps/advisory-data-stale", Threat: finding.DependencyVulnerability, Severity: finding.Info,
 		Name:         "Advisory data is old",
-		Description:  "The advisory data used for the audit was downloaded more than 7 days ago, or its newest record is more than 30 days old, so recently published vulnerabilities are missed.",
-		Mitigation:   "Run `stripeguard db update` (for example daily in CI, caching ~/.cache/stripeguard) or pass --db with current data.",
+		Description:  "The advisory data used for the audit (the cache `stripeguard db update` writes, --db, or, when neither exists, the snapshot built into stripeguard) was obtained more than 7 days ago, or its newest record is more than 30 days old, so recently published vulnerabilities are missed.",
+		Mitigation:   "Run `stripeguard db update` (for example daily in CI, caching ~/.cache/stripeguard), `stripeguard db update --from all.zip` on a machine without network access, or pass --db with current data.",
 		MitigationID: MitigationDataFresh,
 		Vulnerable:   "advisory data newest record 2024-10-10",
 		Fixed:        "stripeguard db update",

@@ -2,6 +2,7 @@ package history
 
 import (
 	"github.com/stripeguard/stripeguard/internal/finding"
+	"github.com/stripeguard/stripeguard/internal/mitigation"
 	"github.com/stripeguard/stripeguard/internal/rules"
 )
 
@@ -10,7 +11,11 @@ import (
 // "history").
 const MitigationRotated = "keys.rotated-after-exposure"
 
-func init() { rules.Register(Rules...) }
+func init() {
+	rules.Register(Rules...)
+	// History runs only when asked for: a scan without it says how.
+	mitigation.DescribeChecker(Name, "`stripeguard scan --history` (every commit of every ref)")
+}
 
 // Rules of the history scan.
 var Rules = []*rules.Rule{KeyInHistory, RevokedKeyInHistory}

@@ -509,13 +509,17 @@ func envReference(data []byte, kind filekind.Kind) (int, string) {
 		}
 		p := off + i
 		e := p + len(anchor)
-		for e < len(data) && (data[e] >= 'A' && data[e] <= 'Z' || data[e] >= '0' && data[e] <= '9' || data[e] == '_') {
+		for e < len(data) && isNameByte(data[e]) {
 			e++
 		}
 		off = e
+		// The variable is the whole identifier: DJSTRIPE_WEBHOOK_SECRET,
+		// not the STRIPE_WEBHOOK_SECRET inside it.
+		for p > 0 && isNameByte(data[p-1]) {
+			p--
+		}
 		name := string(data[p:e])
-		if !strings.Contains(name, "KEY") && !strings.Contains(name, "SECRET") && !strings.Contains(name, "TOKEN") ||
-			strings.Contains(name, "PUBLISHABLE") || strings.Contains(name, "PUBLIC") {
+		if !stripeKeyName(name) {
 			continue
 		}
 		ls := bytes.LastIndexByte(data[:p], '\n') + 1
@@ -542,6 +546,34 @@ func envReference(data []byte, kind filekind.Kind) (int, string) {
 		}
 	}
 	return 0, ""
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// foreignSecret names the products whose secrets share names with Stripe's
+// in Stripe-related settings: DJSTRIPE_TEST_DJANGO_SECRET_KEY is the Django
+// SECRET_KEY of dj-stripe's test settings, not a Stripe key.
+var foreignSecret = map[string]bool{
+	"DJANGO": true, "FLASK": true, "SESSION": true, "CSRF": true, "JWT": true, "COOKIE": true,
+	"DB": true, "DATABASE": true, "REDIS": true, "AWS": true, "S3": true, "SENTRY": true,
+	"GITHUB": true, "GOOGLE": true, "OAUTH": true, "TWILIO": true, "SENDGRID": true, "MAILGUN": true,
+}
+
+// stripeKeyName reports whether an environment variable name designates a
+// Stripe secret, restricted key or webhook secret.
+func stripeKeyName(name string) bool {
+	if !strings.Contains(name, "KEY") && !strings.Contains(name, "SECRET") && !strings.Contains(name, "TOKEN") ||
+		strings.Contains(name, "PUBLISHABLE") || strings.Contains(name, "PUBLIC") {
+		return false
+	}
+	for _, tok := range strings.Split(name, "_") {
+		if foreignSecret[tok] {
+			return false
+		}
+	}
+	return true
 }
 
 func shellQuote(s string) string {

@@ -21,7 +21,6 @@ package supplychain
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -202,24 +201,19 @@ func isRequirementsLike(rel string) bool {
 	return !strings.HasPrefix(b, "pylock.")
 }
 
-// loadDB loads the advisory data the dependency audit uses (--db, else the
-// user cache), shared with it for the scan.
+// loadDB opens the advisory data the dependency audit uses (--db, else the
+// user cache, else the built-in snapshot: osv.Open, shared with it for the
+// scan). The built-in snapshot is the PyPA database, which holds no MAL-
+// records: with it the check would find nothing and prove nothing, so it is
+// reported as not done.
 func (a *Analyzer) loadDB(sink finding.Sink) *osv.DB {
-	p := a.opt.DBPath
-	if p == "" {
-		if d, err := osv.DefaultPath(); err == nil {
-			if _, err := os.Stat(d); err == nil {
-				p = d
-			}
-		}
-	}
-	if p == "" {
-		sink.Warning(&finding.Warning{Kind: finding.WarnData, Message: "no advisory data: known-malicious packages (OSV MAL- records) were not checked; run `stripeguard db update` or pass --db"})
+	db, err := osv.Open(a.opt.DBPath)
+	if err != nil {
+		sink.Warning(&finding.Warning{File: a.opt.DBPath, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known-malicious packages were not checked", err)})
 		return nil
 	}
-	db, err := osv.Shared(p)
-	if err != nil {
-		sink.Warning(&finding.Warning{File: p, Kind: finding.WarnData, Message: fmt.Sprintf("advisory data not readable: %v; known-malicious packages were not checked", err)})
+	if db.From == osv.FromEmbedded {
+		sink.Warning(&finding.Warning{Kind: finding.WarnData, Message: "no downloaded advisory data: the snapshot built into stripeguard holds no OSV MAL- records, so known-malicious packages were not checked; run `stripeguard db update` or pass --db"})
 		return nil
 	}
 	return db

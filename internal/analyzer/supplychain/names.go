@@ -101,6 +101,12 @@ func (c *checks) names() {
 		c.sink.Observation(&finding.Observation{Mitigation: MitigationNoKnownMalicious, State: finding.InPlace,
 			Detail: fmt.Sprintf("%d packages checked against the malicious-package (MAL-) reports of %s; none is listed", len(names), c.db.Source)})
 	}
+	if c.db == nil && len(names) > 0 {
+		// Without MAL- records nothing was matched: say so rather than
+		// let silence read as "none is listed".
+		c.sink.Observation(&finding.Observation{Mitigation: MitigationNoKnownMalicious, State: finding.NoData,
+			Detail: fmt.Sprintf("%d packages not checked: no advisory data with malicious-package (MAL-) reports (see warnings)", len(names))})
+	}
 }
 
 // malicious gathers the MAL- reports matching any use of a package.

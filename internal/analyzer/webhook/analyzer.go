@@ -71,7 +71,14 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 }
 
 func (a *Analyzer) Finish(ctx context.Context, _ *source.Project, sink finding.Sink) {
-	a.col.Finish(ctx, sink)
+	// File runs emitted to the scan's sink directly; their results are
+	// what the stream's Finish merges and re-emits, so watching Finish
+	// sees the whole scan.
+	w := &applies{sink: sink}
+	a.col.Finish(ctx, w)
+	if ctx.Err() == nil {
+		w.conclude()
+	}
 }
 
 // Stream exposes the per-file machinery (tests).

@@ -249,9 +249,41 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 	})
 }
 
+// secretGate: when the condition that switches verification off tests the
+// signing secret itself (`if endpoint_secret:` around construct_event), an
+// unset secret turns verification off, so the checklist must not call the
+// secret "never empty" because it comes from configuration.
+func (a *analysis) secretGate(f *pyast.Func, line int, conds ...*pyast.Node) {
+	m := f.Module
+	for _, site := range a.directVerifies(f) {
+		name := m.DottedName(pyast.Unparen(m.Arg(site, 2, "secret")))
+		if name == "" {
+			continue
+		}
+		for _, c := range conds {
+			if c == nil {
+				continue
+			}
+			hit := false
+			c.Walk(func(x *pyast.Node) bool {
+				if (x.Kind == "identifier" || x.Kind == "attribute") && m.DottedName(x) == name {
+					hit = true
+				}
+				return !hit
+			})
+			if hit {
+				a.sink.Observation(&finding.Observation{Mitigation: MitigationSecret, State: finding.Missing, File: m.Path, Line: line,
+					Detail: fmt.Sprintf("handler %s skips verification when the signing secret %s is empty or unset", f.Qual, name)})
+				return
+			}
+		}
+	}
+}
+
 // emitOptional reports verification a condition can skip: high, or low
 // when the code shows the path that skips it is for development or tests.
 func (a *analysis) emitOptional(m *pyast.Module, f *pyast.Func, at, cond *pyast.Node, negated bool, fallback *pyast.Node, msg string) {
+	a.secretGate(f, at.Line, cond)
 	b := a.classifyFallback(m, f, cond, negated, fallback)
 	if b.devOnly {
 		a.emit(DevOnlyFallback, m, at.Line, f.Qual, msg+"."+devOnlyMessage(b), evidence(m, at))

@@ -92,8 +92,10 @@ var (
 		Description:  "The secret used to verify is read from the request itself (a header, query parameter or payload field), so the sender picks the key and can sign anything: as bad as no verification.",
 		Mitigation:   "Select the secret from server-side configuration only (e.g. per endpoint path), never from request data.",
 		MitigationID: MitigationVerified,
-		Vulnerable:   "secret = request.headers['X-Webhook-Secret']\nstripe.Webhook.construct_event(payload, sig, secret)",
-		Fixed:        "stripe.Webhook.construct_event(payload, sig, settings.STRIPE_WEBHOOK_SECRET)",
+		// A secret the request chooses is not one from configuration.
+		Contradicts: []string{MitigationSecret},
+		Vulnerable:  "secret = request.headers['X-Webhook-Secret']\nstripe.Webhook.construct_event(payload, sig, secret)",
+		Fixed:       "stripe.Webhook.construct_event(payload, sig, settings.STRIPE_WEBHOOK_SECRET)",
 	}
 	ReplayWindowDisabled = &rules.Rule{
 		ID: "webhook/replay-window-disabled", Threat: finding.WebhookForgery, Severity: finding.Medium,

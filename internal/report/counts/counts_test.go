@@ -10,14 +10,14 @@ import (
 
 func TestCounts(t *testing.T) {
 	got := string(reporttest.Render(t, "counts", report.Options{}, reporttest.Sample()))
-	want := `findings=9
+	want := `findings=10
 critical=3
 high=2
-medium=2
+medium=3
 low=1
 info=1
 key-exposure=4
-webhook-forgery=3
+webhook-forgery=4
 stripe-vulnerability=1
 dependency-vulnerability=1
 malicious-package=0

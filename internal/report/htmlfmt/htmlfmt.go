@@ -77,6 +77,11 @@ func hash(s string) string {
 // Severities lists the severity names, highest first.
 var severities = []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}
 
+type dataView struct {
+	Label, Summary string
+	Stale          bool
+}
+
 type page struct {
 	Title       string
 	CSP         string
@@ -96,10 +101,14 @@ type page struct {
 	Warnings    []*finding.Warning
 	MoreWarn    int
 	Notes       []string
-	Suppressed  int
-	Baselined   int
-	Analyzers   string
-	HasContext  bool
+	// Data is the advisory data the verdicts rest on; Scanned what was
+	// read.
+	Data       []dataView
+	Scanned    string
+	Suppressed int
+	Baselined  int
+	Analyzers  string
+	HasContext bool
 }
 
 type count struct {
@@ -134,6 +143,9 @@ type findingView struct {
 	History    string // git history summary (scan --history)
 	Verified   string // the Stripe API's verdict (--verify)
 	Related    []link
+	// Notes are related entries at the finding's own place: what they
+	// add, never a "see" pointing back at the finding.
+	Notes      []string
 	SameSecret []link
 	SamePkg    []link
 	SameLine   []link
@@ -185,7 +197,14 @@ func build(r *report.Report) *page {
 		Title: "Stripe threat model — " + target, CSP: csp, CSS: template.CSS(css), JS: template.JS(js),
 		Target: target, Tool: tool, Command: cmd, ShowSecrets: r.ShowSecrets,
 		Suppressed: r.Suppressed, Baselined: r.Baselined, Notes: r.Notes,
-		Analyzers: report.AndList(r.Analyzers),
+		Analyzers: report.AndList(r.Analyzers), Scanned: report.FilesLine(r.Files),
+	}
+	for _, d := range r.DataSources {
+		label := d.Name
+		if d.Name == "advisories" {
+			label = "Advisory data"
+		}
+		p.Data = append(p.Data, dataView{Label: label, Summary: d.Summary, Stale: d.Stale})
 	}
 	ctx := report.NewContextReader(r)
 	p.HasContext = ctx != nil
@@ -324,6 +343,12 @@ func linkRelated(all []*finding.Finding, views map[*finding.Finding]*findingView
 	for _, f := range all {
 		v := views[f]
 		for _, rel := range f.Related {
+			if report.SameLocation(f, rel) {
+				if rel.Message != "" {
+					v.Notes = append(v.Notes, report.OneLine(rel.Message))
+				}
+				continue
+			}
 			text := rel.File
 			if rel.Line > 0 {
 				text += fmt.Sprintf(":%d", rel.Line)
@@ -355,14 +380,16 @@ func linkRelated(all []*finding.Finding, views map[*finding.Finding]*findingView
 // other state (a newer catalogue) is shown by its own name, so the page
 // never hides a verdict it does not know.
 var stateLooks = map[finding.MitigationState][2]string{
-	finding.InPlace:    {"✔", "in place"},
-	finding.Missing:    {"✘", "missing"},
-	finding.NotChecked: {"?", "not checked"},
+	finding.InPlace:       {"✔", report.StateWord(finding.InPlace)},
+	finding.Missing:       {"✘", report.StateWord(finding.Missing)},
+	finding.NotApplicable: {"–", report.StateWord(finding.NotApplicable)},
+	finding.NotChecked:    {"?", report.StateWord(finding.NotChecked)},
+	finding.NoData:        {"!", report.StateWord(finding.NoData)},
 }
 
 // stateOrder is the order of the per-threat state counts; unknown states
 // follow in alphabetical order.
-var stateOrder = []finding.MitigationState{finding.Missing, finding.InPlace, finding.NotChecked}
+var stateOrder = []finding.MitigationState{finding.Missing, finding.InPlace, finding.NoData, finding.NotApplicable, finding.NotChecked}
 
 func stateLook(s finding.MitigationState) (icon, label string) {
 	if l, ok := stateLooks[s]; ok {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -95,12 +96,15 @@ func TestSelfContained(t *testing.T) {
 			t.Errorf("page contains %q", bad)
 		}
 	}
+	// The CSP sits in an attribute, where html/template writes '+' of
+	// the base64 hash as &#43;: compare with what the browser reads.
+	attrs := html.UnescapeString(out)
 	m := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(out)
-	if m == nil || hash(m[1]) != hash(css) || !strings.Contains(out, hash(m[1])) {
+	if m == nil || hash(m[1]) != hash(css) || !strings.Contains(attrs, hash(m[1])) {
 		t.Error("inline style does not match the CSP hash")
 	}
 	m = regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindStringSubmatch(out)
-	if m == nil || m[1] != js || !strings.Contains(out, hash(m[1])) {
+	if m == nil || m[1] != js || !strings.Contains(attrs, hash(m[1])) {
 		t.Error("inline script does not match the CSP hash")
 	}
 	if strings.Count(out, "<script") != 1 || strings.Count(out, "<style") != 1 {
@@ -232,3 +236,26 @@ func BenchmarkWrite(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Like every report, the page says which advisory data it used and what was
+// scanned.
+func TestDataSourceAndFiles(t *testing.T) {
+	out := render(t, reporttest.Sample())
+	for _, s := range []string{`<p class="meta data-source">Advisory data: cache /home/dev/.cache/stripeguard/osv/PyPI/index.sgidx`, "newest record 2026-11-28", "Files: 1204 files scanned, 7 skipped"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+}
+
+// A related entry at the finding's own place is a note, never a "See"
+// pointing back at the finding.
+func TestNoSeeToSelf(t *testing.T) {
+	out := render(t, reporttest.Sample())
+	if strings.Contains(out, "<code>services/payments/integrations/stripe/webhooks/handlers/v2/checkout_session_completed_handler.py:88</code>") {
+		t.Error("a See link points at the finding itself")
+	}
+	if !strings.Contains(out, `<span class="label">Note</span> <span class="note">also reported as testrules/raw-body: same call</span>`) {
+		t.Error("the same-place entry should be a note")
+	}
+}

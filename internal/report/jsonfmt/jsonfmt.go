@@ -45,6 +45,7 @@ type Document struct {
 	Suppressed    int                    `json:"suppressed"`
 	Baselined     int                    `json:"baselined"`
 	Notes         []string               `json:"notes"`
+	DataSources   []*finding.DataSource  `json:"data_sources"`
 	ShowSecrets   bool                   `json:"show_secrets"`
 }
 
@@ -53,6 +54,8 @@ type Summary struct {
 	Total      int      `json:"total"`
 	ByThreat   ByThreat `json:"by_threat"`
 	BySeverity Counts   `json:"by_severity"`
+	// Files is what a scan read (absent for probe reports).
+	Files *report.FileCounts `json:"files,omitempty"`
 }
 
 // Counts maps severity names to counts, written in Severities order.
@@ -147,7 +150,7 @@ func Build(r *report.Report) *Document {
 		Command:       r.Command,
 		Target:        r.Target,
 		Findings:      make([]*finding.Finding, 0, len(r.Findings)),
-		Summary:       Summary{ByThreat: ByThreat{}, BySeverity: Counts{}},
+		Summary:       Summary{ByThreat: ByThreat{}, BySeverity: Counts{}, Files: r.Files},
 		Checklist:     Checklist{},
 		Observations:  nonNil(r.Observations),
 		Warnings:      nonNil(r.Warnings),
@@ -155,6 +158,7 @@ func Build(r *report.Report) *Document {
 		Suppressed:    r.Suppressed,
 		Baselined:     r.Baselined,
 		Notes:         nonNil(r.Notes),
+		DataSources:   nonNil(r.DataSources),
 		ShowSecrets:   r.ShowSecrets,
 	}
 	for _, t := range finding.Threats {

@@ -61,7 +61,7 @@ func TestDocumentShape(t *testing.T) {
 		firstFile string
 		firstURL  string
 	}{
-		{name: "sample", r: reporttest.Sample(), total: 9, firstFile: "app/settings.py"},
+		{name: "sample", r: reporttest.Sample(), total: 10, firstFile: "app/settings.py"},
 		{name: "probe", r: reporttest.Probe(), total: 3, firstURL: "https://shop.example.com/webhooks/stripe"},
 		{name: "empty", r: reporttest.Empty(), total: 0},
 		{name: "unfinalized", r: &report.Report{Command: "scan", Target: "."}, total: 0},
@@ -79,7 +79,7 @@ func TestDocumentShape(t *testing.T) {
 			if m["schema_version"] != report.SchemaVersion {
 				t.Errorf("schema_version = %v", m["schema_version"])
 			}
-			for _, k := range []string{"findings", "observations", "warnings", "notes", "analyzers"} {
+			for _, k := range []string{"findings", "observations", "warnings", "notes", "analyzers", "data_sources"} {
 				if _, ok := m[k].([]any); !ok {
 					t.Errorf("%s is %T, want an array (never null)", k, m[k])
 				}
@@ -232,7 +232,10 @@ func TestChecklistStates(t *testing.T) {
 		reporttest.MitigationNoHardcodedKeys: finding.Missing,
 		reporttest.MitigationKeysFromEnv:     finding.Missing,
 		reporttest.MitigationRestrictedKeys:  finding.NotChecked,
-		"webhook.raw-body":                   finding.InPlace,
+		"webhook.raw-body":                   finding.Missing,
+		"webhook.secret-managed":             finding.InPlace,
+		reporttest.MitigationPinnedStripe:    finding.NotApplicable,
+		reporttest.MitigationDataCurrent:     finding.NoData,
 		"webhook.replay-window":              finding.Missing,
 		reporttest.MitigationDepsAudited:     finding.Missing,
 		reporttest.MitigationHashesPinned:    finding.NotChecked,
@@ -247,6 +250,33 @@ func TestChecklistStates(t *testing.T) {
 		if got[id].State != st {
 			t.Errorf("%s: state %q, want %q (%v)", id, got[id].State, st, got[id].Evidence)
 		}
+	}
+	// Every item says why, whatever its state.
+	for id, it := range got {
+		if len(it.Evidence) == 0 {
+			t.Errorf("%s (%s) has no evidence", id, it.State)
+		}
+	}
+}
+
+// summary.files and data_sources carry what the scan read and the data it
+// used.
+func TestFilesAndDataSources(t *testing.T) {
+	m := decode(t, write(t, reporttest.Sample()))
+	files := m["summary"].(map[string]any)["files"].(map[string]any)
+	if files["scanned"] != 1204.0 || files["skipped"] != 7.0 || files["expanded"] != 1.0 || files["members"] != 14.0 {
+		t.Errorf("summary.files = %v", files)
+	}
+	ds := m["data_sources"].([]any)
+	if len(ds) != 1 {
+		t.Fatalf("data_sources = %v", ds)
+	}
+	d := ds[0].(map[string]any)
+	if d["kind"] != "cache" || d["newest_record"] != "2026-11-28T21:04:11Z" || d["age_days"] != 1.0 || d["stale"] != false || d["records"] != 18234.0 {
+		t.Errorf("data source %v", d)
+	}
+	if p := decode(t, write(t, reporttest.Probe())); p["summary"].(map[string]any)["files"] != nil {
+		t.Error("a probe report has no file counts")
 	}
 }
 

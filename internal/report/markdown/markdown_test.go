@@ -86,17 +86,23 @@ func TestContent(t *testing.T) {
 			r:    reporttest.Sample(),
 			contains: []string{
 				"# Stripe threat model — ./shop\n",
-				"**9 findings**: 3 critical, 2 high, 2 medium, 1 low, 1 info; 2 suppressed, 1 baselined.",
-				"| Stripe key exposure (`key-exposure`) | **critical** | 4 | 0 / 2 / 1 |",
-				"| Malicious or tampered packages (`malicious-package`) | — | 0 | 0 / 0 / 1 |",
+				"**10 findings**: 3 critical, 2 high, 3 medium, 1 low, 1 info; 2 suppressed, 1 baselined.",
+				"| Threat | Highest severity | Findings | Mitigations in place / missing / n/a / not checked / no data |",
+				"| Stripe key exposure (`key-exposure`) | **critical** | 4 | 0 / 2 / 0 / 1 / 0 |",
+				"| Malicious or tampered packages (`malicious-package`) | — | 0 | 0 / 0 / 0 / 1 / 0 |",
+				"Files: 1204 files scanned, 7 skipped, 1 archive expanded (14 members scanned).",
+				"Advisory data: cache /home/dev/.cache/stripeguard/osv/PyPI/index.sgidx of https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip (18234 records",
 				"| 1 | critical | `app/settings.py:12:18` | `testrules/live-secret-key` | Live secret key assigned to stripe.api\\_key | `sk_live_…4f2a` |",
 				"``stripe.Webhook.construct_event(payload, sig, secret, ↵ tolerance=None) # `tolerance` \\| replay ok``",
 				"- **#1, #2** `testrules/live-secret-key`: Roll the key",
-				"- [x] The raw request bytes are verified, not a re-serialised body\n  - stripe\\_webhook() verifies request.get\\_data() (app/webhooks.py:47)",
-				"- [ ] No secret or restricted key is hard-coded in the tree or its history\n",
-				"- [ ] ❔ not checked: Restricted keys (rk\\_) with least privilege are used instead of the secret key\n  - keyaudit did not run",
-				"<details>\n<summary>7 warnings: input that could not be fully read</summary>",
-				"| binary | `static/fonts/a.woff2` | binary file skipped |",
+				"- [x] **in place** — The signing secret is a whsec\\_ value from the environment or a secret manager, never empty\n  - signing secret passed to stripe.Webhook.construct\\_event comes from configuration (app/webhooks.py:57)",
+				"- [ ] **missing** — No secret or restricted key is hard-coded in the tree or its history\n",
+				"- ❔ **not checked** — Restricted keys (rk\\_) with least privilege are used instead of the secret key\n  - keyaudit did not run",
+				"- ➖ **n/a** — stripe is pinned\n  - no stripe requirement, lock entry or installation in the scanned tree",
+				"- ⚠️ **no data** — The audit used current advisory data\n  - the advisory data could not be read (see warnings)",
+				"## Warnings (8)\n\nSkipped: 5 binary, 1 over --max-file-size (each listed in `--format json`).",
+				"<details>\n<summary>2 warnings: input that could not be fully read</summary>",
+				"| unreadable | `services/payments/integrations/stripe/webhooks/handlers/v2/legacy_payment_intent_succeeded.py` | permission denied |",
 				"</details>",
 				"## Notes\n\n- advisory database built 2026-11-20 (9 days old)",
 				"(GHSA-test-0002, GHSA-test-0003); fixed in 2.31.0",
@@ -204,6 +210,26 @@ func TestWriteError(t *testing.T) {
 	for _, r := range []*report.Report{reporttest.Sample(), reporttest.Empty()} {
 		if err := f.Write(reporttest.FailingWriter{}, r); !errors.Is(err, reporttest.ErrWrite) {
 			t.Errorf("Write to a failing writer = %v, want %v", err, reporttest.ErrWrite)
+		}
+	}
+}
+
+// Brief (scan --staged) keeps the findings and drops the checklists; routine
+// skips are counted, never listed.
+func TestBriefAndRoutineWarnings(t *testing.T) {
+	full := string(reporttest.Render(t, "markdown", report.Options{}, reporttest.Sample()))
+	if strings.Contains(full, "static/img/logo.png") || strings.Contains(full, "binary file skipped") {
+		t.Error("routine skips must be counted, not listed")
+	}
+	brief := string(reporttest.Render(t, "markdown", report.Options{Brief: true}, reporttest.Sample()))
+	for _, s := range []string{"**Mitigations**", "## Summary", "Malicious or tampered packages"} {
+		if strings.Contains(brief, s) {
+			t.Errorf("brief output has %q", s)
+		}
+	}
+	for _, s := range []string{"**10 findings**", "`testrules/live-secret-key`", "## Warnings (8)"} {
+		if !strings.Contains(brief, s) {
+			t.Errorf("brief output lacks %q", s)
 		}
 	}
 }

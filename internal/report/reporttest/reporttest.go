@@ -29,6 +29,8 @@ const (
 	MitigationStripeCurrent   = "testrules.stripe-current"
 	MitigationDepsAudited     = "testrules.deps-audited"
 	MitigationHashesPinned    = "testrules.hashes-pinned"
+	MitigationPinnedStripe    = "testrules.stripe-pinned"
+	MitigationDataCurrent     = "testrules.data-current"
 )
 
 // Test-only rules, one or more per threat that has no real rules here.
@@ -88,6 +90,8 @@ func init() {
 		&mitigation.Mitigation{ID: MitigationKeysFromEnv, Threat: finding.KeyExposure, Title: "Keys are read from the environment or a secret manager", CheckedBy: []string{"testrules"}, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationRestrictedKeys, Threat: finding.KeyExposure, Title: "Restricted keys (rk_) with least privilege are used instead of the secret key", CheckedBy: []string{"keyaudit"}},
 		&mitigation.Mitigation{ID: MitigationStripeCurrent, Threat: finding.StripeVulnerability, Title: "The stripe library is a version without known advisories", CheckedBy: []string{"testrules"}},
+		&mitigation.Mitigation{ID: MitigationPinnedStripe, Threat: finding.StripeVulnerability, Title: "stripe is pinned", CheckedBy: []string{"testrules"}, NeedsEvidence: true},
+		&mitigation.Mitigation{ID: MitigationDataCurrent, Threat: finding.DependencyVulnerability, Title: "The audit used current advisory data", CheckedBy: []string{"testrules"}, NeedsEvidence: true},
 		&mitigation.Mitigation{ID: MitigationDepsAudited, Threat: finding.DependencyVulnerability, Title: "Dependencies are audited against the advisory database", CheckedBy: []string{"testrules"}},
 		&mitigation.Mitigation{ID: MitigationHashesPinned, Threat: finding.MaliciousPackage, Title: "Dependencies are pinned with hashes (pip --require-hashes)", CheckedBy: []string{"supplychain"}},
 	)
@@ -149,6 +153,15 @@ func Sample() *report.Report {
 	f.Key = "billing_webhook"
 	fs = append(fs, f)
 
+	// A path longer than any terminal line: formats must never cut it.
+	f = newFinding(webhook.BodyNotRaw, "services/payments/integrations/stripe/webhooks/handlers/v2/checkout_session_completed_handler.py", 88, 21, 88, "construct_event verifies json.dumps(request.json) instead of the raw request body", "stripe.Webhook.construct_event(json.dumps(request.json), sig, secret)")
+	f.Key = "checkout_session_completed"
+	f.Related = []finding.Location{
+		{File: "services/payments/integrations/stripe/webhooks/handlers/v2/checkout_session_completed_handler.py", Line: 88, Column: 5, Message: "also reported as testrules/raw-body: same call"},
+		{File: "services/payments/integrations/stripe/webhooks/routes.py", Line: 12, Message: "route /stripe/v2/webhooks"},
+	}
+	fs = append(fs, f)
+
 	f = newFinding(VulnerableStripe, "requirements.txt", 4, 1, 4, "stripe 2.55.0 is affected by GHSA-xxxx-stripe-0001 (fixed in 8.0.0)", "stripe==2.55.0")
 	f.Package = &finding.Package{Name: "stripe", Version: "2.55.0", Specifier: "==2.55.0", Ecosystem: "PyPI", Source: "manifest-pinned",
 		Advisories:    []finding.Advisory{{ID: "GHSA-xxxx-stripe-0001", Aliases: []string{"CVE-2099-0001"}, Summary: "Test advisory for stripe-python", Severity: finding.High, URL: "https://example.invalid/GHSA-xxxx-stripe-0001"}},
@@ -176,8 +189,11 @@ func Sample() *report.Report {
 		Observations: []*finding.Observation{
 			{Mitigation: webhook.MitigationRawBody, State: finding.InPlace, Detail: "stripe_webhook() verifies request.get_data()", File: "app/webhooks.py", Line: 47},
 			{Mitigation: webhook.MitigationVerified, State: finding.InPlace, Detail: "billing_webhook() verifies with construct_event", File: "app/webhooks.py", Line: 57},
+			{Mitigation: webhook.MitigationSecret, State: finding.InPlace, Detail: "signing secret passed to stripe.Webhook.construct_event comes from configuration", File: "app/webhooks.py", Line: 57},
 			{Mitigation: MitigationKeysFromEnv, State: finding.Missing, Detail: "no key is read from os.environ", File: ""},
 			{Mitigation: MitigationDepsAudited, State: finding.InPlace, Detail: "42 packages checked against the advisory database"},
+			{Mitigation: MitigationDataCurrent, State: finding.NoData, Detail: "the advisory data could not be read (see warnings)"},
+			{Mitigation: MitigationPinnedStripe, State: finding.NotApplicable, Detail: "no stripe requirement, lock entry or installation in the scanned tree"},
 		},
 		Warnings: []*finding.Warning{
 			{File: "static/img/logo.png", Kind: finding.WarnBinary, Message: "binary file skipped"},
@@ -187,7 +203,15 @@ func Sample() *report.Report {
 			{File: "vendor/blob.bin", Kind: finding.WarnBinary, Message: "binary file skipped"},
 			{File: "app/legacy.py", Line: 3, Kind: finding.WarnParse, Message: "Python 2 print statement; file analysed partially"},
 			{File: "data/dump.sql", Kind: finding.WarnTooLarge, Message: "file larger than 10 MiB skipped"},
+			{File: "services/payments/integrations/stripe/webhooks/handlers/v2/legacy_payment_intent_succeeded.py", Kind: finding.WarnUnreadable, Message: "permission denied"},
 		},
+		DataSources: []*finding.DataSource{{
+			Name: "advisories", Kind: "cache", Path: "/home/dev/.cache/stripeguard/osv/PyPI/index.sgidx",
+			Origin: "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip", Records: 18234,
+			NewestRecord: "2026-11-28T21:04:11Z", Fetched: "2026-11-29T06:00:00Z", AgeDays: 1,
+			Summary: "cache /home/dev/.cache/stripeguard/osv/PyPI/index.sgidx of https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip (18234 records, 9120 packages; newest record 2026-11-28, 27 h old; fetched 6 h ago)",
+		}},
+		Files:      &report.FileCounts{Scanned: 1204, Skipped: 7, Expanded: 1, Members: 14},
 		Analyzers:  []string{"webhook", "testrules"},
 		Suppressed: 2,
 		Baselined:  1,

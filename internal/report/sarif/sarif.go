@@ -102,6 +102,18 @@ func Build(r *report.Report) (*gosarif.Report, error) {
 		}
 		run.AddResult(result(f, index[f.RuleID], r.ShowSecrets))
 	}
+	// Which advisory data the verdicts rest on, and what was scanned: the
+	// same facts as the JSON report's data_sources and summary.files.
+	props := gosarif.Properties{}
+	if len(r.DataSources) > 0 {
+		props["stripeguard/dataSources"] = r.DataSources
+	}
+	if r.Files != nil {
+		props["stripeguard/files"] = r.Files
+	}
+	if len(props) > 0 {
+		run.Properties = props
+	}
 	log.AddRun(run)
 	return log, nil
 }

@@ -1,15 +1,19 @@
 // Package text writes the threat-model view of a report for a terminal
-// (format name "text", the default on a TTY): the five threats in report
-// order, each with its findings grouped by rule and its mitigation
-// checklist, then warnings collapsed by kind, notes and a summary line.
-// Lines fit a 100-column terminal; ANSI colour only with Options.Color.
+// (format name "text", the default): the five threats in report order, each
+// with its findings grouped by rule and its mitigation checklist, then
+// warnings (routine skips counted by kind, the rest one by one), the data
+// the verdicts rest on, what was scanned and a summary line. Lines are
+// word-wrapped to the terminal width (80 when the output is not a
+// terminal); paths, ids and other words are never cut, so a word longer
+// than the line stands alone on its line. ANSI colour only with
+// Options.Color. Options.Brief prints only the findings and the summary
+// line (pre-commit hooks).
 package text
 
 import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -19,25 +23,36 @@ import (
 	"github.com/stripeguard/stripeguard/internal/rules"
 )
 
-// Width is the terminal width the output is laid out for.
-const Width = 100
+// DefaultWidth is the width used when the output is not a terminal.
+const DefaultWidth = 80
+
+// MinWidth bounds very narrow terminals: below it lines would hold a
+// word or two.
+const MinWidth = 40
 
 // MaxEvidence is how many characters of a finding's evidence are shown
-// (wrapped over several lines when needed).
+// (wrapped over several lines when needed). Evidence is a quote of code, not
+// a path or an id; the full text is in the JSON report.
 const MaxEvidence = 300
 
-// WarningFiles is how many files of one warning kind are listed before
-// "… N more".
-const WarningFiles = 3
+// MaxChecklistEvidence is how many evidence items a checklist entry lists
+// before "(+N more)".
+const MaxChecklistEvidence = 3
 
 func init() {
-	report.RegisterFormat("text", func(o report.Options) report.Format { return Format{Color: o.Color} })
+	report.RegisterFormat("text", func(o report.Options) report.Format {
+		return Format{Color: o.Color, Width: o.Width, Brief: o.Brief}
+	})
 }
 
 // Format is the terminal format.
 type Format struct {
 	// Color enables ANSI colour.
 	Color bool
+	// Width is the line width (DefaultWidth when 0).
+	Width int
+	// Brief prints only the findings and the summary line.
+	Brief bool
 }
 
 // ANSI styles.
@@ -56,6 +71,7 @@ type writer struct {
 	w     *bufio.Writer
 	color bool
 	show  bool
+	width int
 }
 
 func (p *writer) style(s, code string) string {
@@ -79,6 +95,33 @@ func severityStyle(s finding.Severity) string {
 	return blue
 }
 
+func stateStyle(s finding.MitigationState) string {
+	switch s {
+	case finding.InPlace:
+		return green
+	case finding.Missing:
+		return red
+	case finding.NoData:
+		return bold + yellow
+	case finding.NotApplicable:
+		return dim
+	}
+	return yellow
+}
+
+// styleWords styles each word of s on its own, so that wrapping may break
+// between them without leaving a style open at a line end.
+func (p *writer) styleWords(s, code string) string {
+	if !p.color {
+		return s
+	}
+	ws := strings.Fields(s)
+	for i, w := range ws {
+		ws[i] = p.style(w, code)
+	}
+	return strings.Join(ws, " ")
+}
+
 // tag is the severity in upper case padded to 8 columns, coloured.
 func (p *writer) tag(s finding.Severity) string {
 	name := strings.ToUpper(s.String())
@@ -94,15 +137,25 @@ func (p *writer) line(parts ...string) {
 
 // Write writes the report.
 func (f Format) Write(w io.Writer, r *report.Report) error {
-	p := &writer{w: bufio.NewWriter(w), color: f.Color, show: r.ShowSecrets}
-	p.header(r)
+	width := f.Width
+	switch {
+	case width <= 0:
+		width = DefaultWidth
+	case width < MinWidth:
+		width = MinWidth
+	}
+	p := &writer{w: bufio.NewWriter(w), color: f.Color, show: r.ShowSecrets, width: width}
 	byThreat, other := r.ByThreat()
-	ran := r.Ran()
+	if f.Brief {
+		p.brief(r, byThreat, other)
+		return p.w.Flush()
+	}
+	p.header(r)
 	for _, t := range finding.Threats {
-		p.threat(t.Title()+" ("+string(t)+")", byThreat[t], r.Checklist[t], ran)
+		p.threat(t.Title()+" ("+string(t)+")", byThreat[t], r.Checklist[t], true)
 	}
 	if len(other) > 0 {
-		p.threat("Other findings", other, nil, nil)
+		p.threat("Other findings", other, nil, true)
 	}
 	p.warnings(r.Warnings)
 	if len(r.Notes) > 0 {
@@ -112,9 +165,37 @@ func (f Format) Write(w io.Writer, r *report.Report) error {
 			p.wrapped("  - ", "    ", report.OneLine(n))
 		}
 	}
-	p.line()
-	p.summary(r)
+	p.footer(r)
+	p.wrapped("", "  ", p.summary(r))
 	return p.w.Flush()
+}
+
+// brief is the pre-commit view: threats that have findings, their
+// findings, and one summary line.
+func (p *writer) brief(r *report.Report, byThreat map[finding.Threat][]*finding.Finding, other []*finding.Finding) {
+	for _, t := range finding.Threats {
+		if len(byThreat[t]) > 0 {
+			p.threat(t.Title()+" ("+string(t)+")", byThreat[t], nil, false)
+		}
+	}
+	if len(other) > 0 {
+		p.threat("Other findings", other, nil, false)
+	}
+	if len(r.Findings) > 0 {
+		p.line()
+	}
+	s := p.summary(r)
+	var extra []string
+	if fl := report.FilesLine(r.Files); fl != "" {
+		extra = append(extra, fl)
+	}
+	if n := len(r.Warnings); n > 0 {
+		extra = append(extra, plural(n, "warning"))
+	}
+	if len(extra) > 0 {
+		s += " · " + strings.Join(extra, ", ")
+	}
+	p.wrapped("", "  ", s)
 }
 
 func (p *writer) header(r *report.Report) {
@@ -129,14 +210,16 @@ func (p *writer) header(r *report.Report) {
 	if cmd == "" {
 		cmd = "scan"
 	}
-	p.line(p.style(name, bold), " · ", cmd, " of ", r.Target)
+	p.wrapped(p.style(name, bold)+" · ", "  ", cmd+" of "+r.Target)
 	if r.ShowSecrets {
-		p.line(p.style("! --show-secrets: evidence below holds full secrets; do not paste or store it", bold+red))
+		p.wrappedStyle("", "  ", "! --show-secrets: evidence below holds full secrets; do not paste or store it", bold+red)
 	}
 }
 
-func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigation.Status, ran map[string]bool) {
-	p.line()
+func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigation.Status, blank bool) {
+	if blank {
+		p.line()
+	}
 	var highest finding.Severity
 	for _, f := range fs {
 		if f.Severity > highest {
@@ -147,14 +230,14 @@ func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigat
 	if len(fs) > 0 {
 		state = p.style(strings.ToUpper(highest.String()), severityStyle(highest)) + ", " + plural(len(fs), "finding")
 	}
-	p.line(p.style("■ "+title, bold), " — ", state)
+	p.wrapped("", "  ", p.styleWords("■ "+title, bold)+" — "+state)
 
 	for _, g := range group(fs) {
-		head := "  " + p.tag(g.severity) + " " + p.style(g.rule, bold)
+		head := g.rule
 		if r := rules.Lookup(g.rule); r != nil {
 			head += " · " + r.Name
 		}
-		p.line(truncateStyled(head, Width))
+		p.wrapped("  "+p.tag(g.severity)+" ", "           ", head)
 		for _, f := range g.findings {
 			p.finding(f)
 		}
@@ -171,33 +254,48 @@ func (p *writer) threat(title string, fs []*finding.Finding, checklist []mitigat
 		if st.Mitigation == nil {
 			continue
 		}
-		var box string
-		switch st.State {
-		case finding.InPlace:
-			box = p.style("[x]", green)
-		case finding.Missing:
-			box = p.style("[ ]", red)
-		default:
-			box = p.style("[?]", yellow)
-		}
+		box := p.style(report.StateSymbol(st.State), stateStyle(st.State))
 		p.wrapped("    "+box+" ", "        ", st.Mitigation.Title)
 		ev := st.Evidence
-		if st.State == finding.NotChecked && len(ev) == 0 {
-			ev = []string{"not checked: " + report.NotCheckedReason(st.Mitigation, ran)}
+		if len(ev) == 0 {
+			ev = []string{mitigation.NothingApplies}
 		}
-		if len(ev) > 0 {
-			p.line("        ", p.style(joinFit(ev, Width-8), dim))
-		}
+		p.wrapped("        "+p.style(report.StateWord(st.State)+":", stateStyle(st.State))+" ", "          ", p.evidenceList(ev))
 	}
+}
+
+// evidenceList joins checklist evidence: the first item whole, then as many
+// further whole items as keep the list on one line, then "(+N more)".
+func (p *writer) evidenceList(items []string) string {
+	room := p.width - 8 - 14
+	var b strings.Builder
+	n := 0
+	for i, it := range items {
+		it = report.OneLine(it)
+		if i > 0 && (i >= MaxChecklistEvidence || utf8.RuneCountInString(b.String())+2+utf8.RuneCountInString(it) > room) {
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(it)
+		n++
+	}
+	if more := len(items) - n; more > 0 {
+		fmt.Fprintf(&b, " (+%d more)", more)
+	}
+	return b.String()
 }
 
 func (p *writer) finding(f *finding.Finding) {
 	loc := report.Location(f)
 	msg := report.OneLine(f.Message)
-	if n := 4 + utf8.RuneCountInString(loc) + 2 + utf8.RuneCountInString(msg); n <= Width {
+	if n := 4 + utf8.RuneCountInString(loc) + 2 + utf8.RuneCountInString(msg); n <= p.width {
 		p.line("    ", loc, "  ", msg)
 	} else {
-		p.line("    ", truncate(loc, Width-4))
+		// The location is never cut: on a line of its own it may run past
+		// the width rather than lose the part that says where.
+		p.wrapped("    ", "      ", loc)
 		p.wrapped("      ", "      ", msg)
 	}
 	if ev := report.SafeEvidence(f, p.show); ev != "" {
@@ -227,9 +325,17 @@ func (p *writer) finding(f *finding.Finding) {
 		if pk.FixedIn != "" {
 			s += " · fixed in " + pk.FixedIn
 		}
-		p.line("      ", p.style("package:", dim), " ", truncate(s, Width-15))
+		p.wrapped("      "+p.style("package:", dim)+" ", "               ", s)
 	}
 	for _, rel := range f.Related {
+		if report.SameLocation(f, rel) {
+			// Nothing to go and see: say what it adds, without a
+			// location pointing back at this finding.
+			if rel.Message != "" {
+				p.wrapped("      "+p.style("note:", dim)+" ", "            ", report.OneLine(rel.Message))
+			}
+			continue
+		}
 		s := rel.File
 		if rel.Line > 0 {
 			s += fmt.Sprintf(":%d", rel.Line)
@@ -237,7 +343,7 @@ func (p *writer) finding(f *finding.Finding) {
 		if rel.Message != "" {
 			s += " (" + report.OneLine(rel.Message) + ")"
 		}
-		p.line("      ", p.style("see:", dim), " ", truncate(s, Width-11))
+		p.wrapped("      "+p.style("see:", dim)+" ", "           ", s)
 	}
 }
 
@@ -266,86 +372,59 @@ func group(fs []*finding.Finding) []*ruleGroup {
 	return out
 }
 
+// warnings counts routine skips by kind on one line and lists every other
+// warning (parse errors, unreadable files, data problems) on its own.
 func (p *writer) warnings(ws []*finding.Warning) {
-	type kind struct {
-		name string
-		ws   []*finding.Warning
-	}
-	var kinds []*kind
-	idx := map[string]*kind{}
-	n := 0
-	for _, w := range ws {
-		if w == nil {
-			continue
-		}
-		n++
-		k := idx[w.Kind]
-		if k == nil {
-			k = &kind{name: w.Kind}
-			idx[w.Kind] = k
-			kinds = append(kinds, k)
-		}
-		k.ws = append(k.ws, w)
+	routine, individual := report.SplitWarnings(ws)
+	n := len(individual)
+	for _, k := range routine {
+		n += k.N
 	}
 	if n == 0 {
 		return
 	}
-	sort.SliceStable(kinds, func(i, j int) bool {
-		if len(kinds[i].ws) != len(kinds[j].ws) {
-			return len(kinds[i].ws) > len(kinds[j].ws)
-		}
-		return kinds[i].name < kinds[j].name
-	})
 	p.line()
 	p.line(p.style(fmt.Sprintf("Warnings (%d)", n), bold))
-	for _, k := range kinds {
-		name := k.name
-		if name == "" {
-			name = "warning"
+	if len(routine) > 0 {
+		p.wrapped("  "+p.style("skipped:", yellow)+" ", "    ", report.RoutineLine(routine)+" (each listed in --format json)")
+	}
+	for _, w := range individual {
+		kind := w.Kind
+		if kind == "" {
+			kind = "warning"
 		}
-		same := true
-		for _, w := range k.ws {
-			if w.Message != k.ws[0].Message {
-				same = false
-			}
+		loc := report.WarningLocation(w)
+		if loc != "" {
+			loc += ": "
 		}
-		shown := k.ws
-		if len(shown) > WarningFiles {
-			shown = shown[:WarningFiles]
-		}
-		switch {
-		case len(k.ws) == 1:
-			p.line(truncateStyled("  "+p.style(name, yellow)+": "+warnLoc(k.ws[0])+report.OneLine(k.ws[0].Message), Width))
-		case same:
-			p.line(truncateStyled(fmt.Sprintf("  %s ×%d: %s", p.style(name, yellow), len(k.ws), report.OneLine(k.ws[0].Message)), Width))
-			var locs []string
-			for _, w := range shown {
-				locs = append(locs, strings.TrimSuffix(warnLoc(w), ": "))
-			}
-			p.line("    ", truncate(strings.Join(locs, ", "), Width-4))
-		default:
-			p.line(fmt.Sprintf("  %s ×%d", p.style(name, yellow), len(k.ws)))
-			for _, w := range shown {
-				p.line("    ", truncate(warnLoc(w)+report.OneLine(w.Message), Width-4))
-			}
-		}
-		if more := len(k.ws) - len(shown); more > 0 {
-			p.line("    ", p.style(fmt.Sprintf("… %d more", more), dim))
-		}
+		p.wrapped("  "+p.style(kind+":", yellow)+" ", "    ", loc+report.OneLine(w.Message))
 	}
 }
 
-func warnLoc(w *finding.Warning) string {
-	if w.File == "" {
-		return ""
+// footer says what data the verdicts rest on and what was scanned.
+func (p *writer) footer(r *report.Report) {
+	if len(r.DataSources) == 0 && r.Files == nil {
+		p.line()
+		return
 	}
-	if w.Line > 0 {
-		return fmt.Sprintf("%s:%d: ", w.File, w.Line)
+	p.line()
+	for _, d := range r.DataSources {
+		label := strings.ToUpper(d.Name[:1]) + d.Name[1:] + ":"
+		if d.Name == "advisories" {
+			label = "Advisory data:"
+		}
+		st := ""
+		if d.Stale {
+			st = yellow
+		}
+		p.wrappedStyle(p.style(label, bold)+" ", "  ", d.Summary, st)
 	}
-	return w.File + ": "
+	if fl := report.FilesLine(r.Files); fl != "" {
+		p.wrapped(p.style("Files:", bold)+" ", "  ", fl)
+	}
 }
 
-func (p *writer) summary(r *report.Report) {
+func (p *writer) summary(r *report.Report) string {
 	counts := map[finding.Severity]int{}
 	total := 0
 	for _, f := range r.Findings {
@@ -379,7 +458,7 @@ func (p *writer) summary(r *report.Report) {
 	if r.Duration > 0 {
 		s += fmt.Sprintf(" (%s)", r.Duration.Round(1e7))
 	}
-	p.line(s)
+	return s
 }
 
 func plural(n int, word string) string {
@@ -389,69 +468,110 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// wrapped writes s word-wrapped to Width, the first line after first and
-// the others after indent (both may hold ANSI codes, which take no room).
+// wrapped writes s word-wrapped to the width, the first line after first
+// and the others after indent (both may hold ANSI codes, which take no
+// room). Words are never cut: a word wider than the room left is put on a
+// line of its own, which then runs past the width.
 func (p *writer) wrapped(first, indent, s string) {
 	prefix := first
-	room := Width - visibleLen(prefix)
-	words := strings.Fields(s)
-	var cur []string
+	room := p.width - visibleLen(prefix)
+	var cur strings.Builder
 	curLen := 0
 	flush := func() {
-		p.line(prefix, strings.Join(cur, " "))
-		prefix, cur, curLen = indent, nil, 0
-		room = Width - visibleLen(indent)
+		p.line(prefix, cur.String())
+		prefix = indent
+		cur.Reset()
+		curLen = 0
+		room = p.width - visibleLen(indent)
 	}
-	for _, w := range words {
-		wl := utf8.RuneCountInString(w)
-		if len(cur) > 0 && curLen+1+wl > room {
+	for _, w := range fields(s) {
+		wl := visibleLen(w)
+		if curLen > 0 && curLen+1+wl > room {
 			flush()
 		}
-		if wl > room {
-			w = truncate(w, room)
-			wl = room
+		if curLen == 0 && wl > room && prefix == first && strings.TrimSpace(first) != "" && p.width-visibleLen(indent) > room {
+			// A long word (a path) after a label: leave the label alone
+			// on its line, the word gets the most room below.
+			p.line(strings.TrimRight(prefix, " "))
+			prefix = indent
+			room = p.width - visibleLen(indent)
 		}
-		if len(cur) > 0 {
+		if curLen > 0 {
+			cur.WriteByte(' ')
 			curLen++
 		}
-		cur = append(cur, w)
+		cur.WriteString(w)
 		curLen += wl
 	}
-	if len(cur) > 0 || prefix == first {
+	if curLen > 0 || prefix == first {
 		flush()
 	}
 }
 
-// joinFit joins items with "; " within width runes, ending with
-// "(+N more)" when items were left out and truncating a first item that
-// does not fit alone.
-func joinFit(items []string, width int) string {
-	var b strings.Builder
-	for i, it := range items {
-		it = report.OneLine(it)
-		sep := ""
-		if i > 0 {
-			sep = "; "
-		}
-		rest := len(items) - i - 1
-		suffix := ""
-		if rest > 0 {
-			suffix = fmt.Sprintf(" (+%d more)", rest)
-		}
-		if utf8.RuneCountInString(b.String()+sep+it+suffix) <= width {
-			b.WriteString(sep + it)
-			continue
-		}
-		more := fmt.Sprintf(" (+%d more)", len(items)-i)
-		if i == 0 {
-			return truncate(it, width-utf8.RuneCountInString(suffix)) + suffix
-		}
-		return b.String() + more
+// wrappedStyle is wrapped with every line's text in one style, for long
+// styled sentences (a style never stays open across a line break).
+func (p *writer) wrappedStyle(first, indent, s, code string) {
+	if !p.color || code == "" {
+		p.wrapped(first, indent, s)
+		return
 	}
-	return b.String()
+	words := strings.Fields(s)
+	prefix := first
+	room := p.width - visibleLen(prefix)
+	for len(words) > 0 {
+		n, l := 1, utf8.RuneCountInString(words[0])
+		for n < len(words) && l+1+utf8.RuneCountInString(words[n]) <= room {
+			l += 1 + utf8.RuneCountInString(words[n])
+			n++
+		}
+		p.line(prefix, code, strings.Join(words[:n], " "), reset)
+		words = words[n:]
+		prefix = indent
+		room = p.width - visibleLen(indent)
+	}
 }
 
-// truncate shortens s to n runes, ending with "…".
+// fields splits s on spaces, except inside a styled span (between an ANSI
+// style and its reset): a short styled phrase such as "no findings" moves
+// to the next line whole instead of leaving its style open at a line end.
+func fields(s string) []string {
+	var out []string
+	var cur strings.Builder
+	styled, esc := false, false
+	var seq strings.Builder
+	for _, c := range s {
+		switch {
+		case esc:
+			cur.WriteRune(c)
+			seq.WriteRune(c)
+			if c == 'm' {
+				esc = false
+				styled = seq.String() != reset
+			}
+			continue
+		case c == '\x1b':
+			esc = true
+			seq.Reset()
+			seq.WriteRune(c)
+			cur.WriteRune(c)
+			continue
+		case (c == ' ' || c == '\t' || c == '\n') && !styled:
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(c)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// truncate shortens s to n runes, ending with "…". Used only for evidence,
+// never for locations, rule ids or advisory ids.
 func truncate(s string, n int) string {
 	if n <= 0 {
 		return ""
@@ -479,38 +599,4 @@ func visibleLen(s string) int {
 		}
 	}
 	return n
-}
-
-// truncateStyled is truncate for text holding ANSI codes: it cuts the
-// visible text and closes any open style.
-func truncateStyled(s string, n int) string {
-	if visibleLen(s) <= n {
-		return s
-	}
-	var b strings.Builder
-	vis, esc, styled := 0, false, false
-	for _, c := range s {
-		switch {
-		case esc:
-			b.WriteRune(c)
-			if c == 'm' {
-				esc = false
-			}
-			continue
-		case c == '\x1b':
-			esc, styled = true, true
-			b.WriteRune(c)
-			continue
-		}
-		if vis == n-1 {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(c)
-		vis++
-	}
-	if styled {
-		b.WriteString(reset)
-	}
-	return b.String()
 }

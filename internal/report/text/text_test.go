@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/report"
@@ -45,6 +44,7 @@ func TestLayout(t *testing.T) {
 		name     string
 		r        *report.Report
 		contains []string
+		absent   []string
 		order    []string
 	}{
 		{
@@ -58,24 +58,42 @@ func TestLayout(t *testing.T) {
 				"config/old.env:2:1 in commit 3f9c2a1d5e7b",
 				"(notebook cell 3 (output))",
 				"fix: Roll the key in the Stripe dashboard",
-				"[x] The raw request bytes are verified",
+				// Every state has its own symbol and word.
+				"[x] The signing secret is a whsec_ value",
+				"in place: signing secret passed to stripe.Webhook.construct_event comes\n          from configuration (app/webhooks.py:57)",
+				"[ ] The raw request bytes are verified",
+				"missing: webhook/body-not-raw at",
 				"[ ] No secret or restricted key is hard-coded",
+				"missing: testrules/key-in-history at config/old.env:2",
 				"[?] Restricted keys (rk_)",
 				"not checked: keyaudit did not run",
-				"binary ×5: binary file skipped",
-				"… 2 more",
+				"[-] stripe is pinned",
+				"n/a: no stripe requirement, lock entry or installation in the scanned\n          tree",
+				"[!] The audit used current advisory data",
+				"no data: the advisory data could not be read (see warnings)",
+				// Routine skips counted, the rest one by one, paths whole.
+				"Warnings (8)",
+				"skipped: 5 binary, 1 over --max-file-size (each listed in --format json)",
 				"parse-error: app/legacy.py:3: Python 2 print statement",
+				"unreadable:\n    services/payments/integrations/stripe/webhooks/handlers/v2/legacy_payment_intent_succeeded.py:\n    permission denied",
 				"advisory database built",
-				"9 findings: 3 critical, 2 high, 2 medium, 1 low, 1 info; 2 suppressed, 1 baselined",
-				"package: requests 2.19.0 (lockfile) · GHSA-test-0002, GHSA-test-0003 · fixed in 2.31.0",
-				"      evidence: stripe.Webhook.construct_event(payload, sig, secret, ↵ tolerance=None) # `tolerance`\n                | replay ok",
+				"Advisory data: cache /home/dev/.cache/stripeguard/osv/PyPI/index.sgidx of\n  https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip (18234\n  records,",
+				"Files: 1204 files scanned, 7 skipped, 1 archive expanded (14 members scanned)",
+				"10 findings: 3 critical, 2 high, 3 medium, 1 low, 1 info; 2 suppressed, 1\n  baselined",
+				"package: requests 2.19.0 (lockfile) · GHSA-test-0002, GHSA-test-0003 ·\n               fixed in 2.31.0",
+				"      evidence: stripe.Webhook.construct_event(payload, sig, secret, ↵\n                tolerance=None) # `tolerance` | replay ok",
+				"    services/payments/integrations/stripe/webhooks/handlers/v2/checkout_session_completed_handler.py:88:21\n",
+				"note: also reported as testrules/raw-body: same call",
+				"see: services/payments/integrations/stripe/webhooks/routes.py:12 (route\n",
 			},
-			order: []string{"(key-exposure)", "(webhook-forgery)", "(stripe-vulnerability)", "(dependency-vulnerability)", "(malicious-package)", "Warnings (7)", "Notes", "9 findings"},
+			absent: []string{"static/img/logo.png", "binary file skipped", "see: services/payments/integrations/stripe/webhooks/handlers/v2/checkout_session_completed_handler.py", "…  "},
+			order:  []string{"(key-exposure)", "(webhook-forgery)", "(stripe-vulnerability)", "(dependency-vulnerability)", "(malicious-package)", "Warnings (8)", "Notes", "Advisory data:", "Files:", "10 findings"},
 		},
 		{
 			name:     "probe",
 			r:        reporttest.Probe(),
 			contains: []string{"    https://shop.example.com/webhooks/stripe\n      An unsigned checkout.session.completed event was accepted\n", "probe of https://shop.example.com/webhooks/stripe", "3 findings: 1 critical, 1 medium, 1 low"},
+			absent:   []string{"Files:", "Advisory data:"},
 		},
 		{
 			name:     "empty",
@@ -95,6 +113,11 @@ func TestLayout(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", s, out)
 				}
 			}
+			for _, s := range tc.absent {
+				if strings.Contains(out, s) {
+					t.Errorf("output has %q", s)
+				}
+			}
 			last := -1
 			for _, s := range tc.order {
 				i := strings.Index(out, s)
@@ -106,30 +129,90 @@ func TestLayout(t *testing.T) {
 			if strings.Contains(out, "\x1b[") {
 				t.Error("ANSI codes without Color")
 			}
-			for i, l := range strings.Split(out, "\n") {
-				if n := utf8.RuneCountInString(l); n > Width {
-					t.Errorf("line %d is %d columns: %q", i+1, n, l)
-				}
-			}
+			checkWidth(t, out, DefaultWidth)
 		})
+	}
+}
+
+// checkWidth: no line is wider than width unless it is one word that does
+// not fit (after its indentation and label), which is never cut.
+func checkWidth(t *testing.T, out string, width int) {
+	t.Helper()
+	for i, l := range strings.Split(out, "\n") {
+		if visibleLen(l) <= width {
+			continue
+		}
+		words := strings.Fields(l)
+		last := words[len(words)-1]
+		if len(words) > 3 || visibleLen(last) < width/2 {
+			t.Errorf("line %d is %d columns: %q", i+1, visibleLen(l), l)
+		}
+	}
+}
+
+// Wrapping follows the width, and a word (path, id, URL) is never cut
+// whatever the width.
+func TestWidths(t *testing.T) {
+	r := reporttest.Sample()
+	var words []string
+	for _, f := range r.Findings {
+		words = append(words, f.File, f.RuleID, f.Fingerprint[:0])
+	}
+	words = append(words, "services/payments/integrations/stripe/webhooks/handlers/v2/legacy_payment_intent_succeeded.py", "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip")
+	for _, width := range []int{0, 40, 60, 100, 160} {
+		out := string(reporttest.Render(t, "text", report.Options{Width: width}, r))
+		w := width
+		switch {
+		case w == 0:
+			w = DefaultWidth
+		case w < MinWidth:
+			w = MinWidth
+		}
+		checkWidth(t, out, w)
+		for _, word := range words {
+			if word != "" && !strings.Contains(out, word) {
+				t.Errorf("width %d: %q cut or missing", width, word)
+			}
+		}
+		if width == 160 && !strings.Contains(out, "    app/webhooks.py:41:13  stripe_webhook() acts on json.loads(request.data) without verifying the Stripe-Signature header\n") {
+			t.Errorf("width 160 should keep location and message on one line:\n%s", out)
+		}
+	}
+}
+
+// Brief is what `scan --staged` prints: findings and one summary line.
+func TestBrief(t *testing.T) {
+	out := string(reporttest.Render(t, "text", report.Options{Brief: true}, reporttest.Sample()))
+	for _, s := range []string{"Mitigations", "[x]", "[?]", "no findings", "Notes", "Warnings ("} {
+		if strings.Contains(out, s) {
+			t.Errorf("brief output has %q:\n%s", s, out)
+		}
+	}
+	if !strings.Contains(out, "10 findings: 3 critical, 2 high, 3 medium, 1 low, 1 info; 2 suppressed, 1\n  baselined · 1204 files scanned") || !strings.Contains(out, "8 warnings") {
+		t.Errorf("summary line:\n%s", out)
+	}
+	if !strings.Contains(out, "app/settings.py:12:18  Live secret key assigned to stripe.api_key") {
+		t.Error("findings missing from brief output")
+	}
+	empty := string(reporttest.Render(t, "text", report.Options{Brief: true}, reporttest.Empty()))
+	if strings.Count(empty, "\n") != 1 || !strings.HasPrefix(empty, "No findings") {
+		t.Errorf("brief empty report: %q", empty)
 	}
 }
 
 func TestColor(t *testing.T) {
 	out := write(t, reporttest.Sample(), true)
-	for _, s := range []string{bold + red + "CRITICAL" + reset, green + "[x]" + reset, red + "[ ]" + reset, yellow + "[?]" + reset} {
+	for _, s := range []string{bold + red + "CRITICAL" + reset, green + "[x]" + reset, red + "[ ]" + reset, yellow + "[?]" + reset, dim + "[-]" + reset, bold + yellow + "[!]" + reset} {
 		if !strings.Contains(out, s) {
 			t.Errorf("coloured output lacks %q", s)
 		}
 	}
-	for i, l := range strings.Split(out, "\n") {
-		if n := visibleLen(l); n > Width {
-			t.Errorf("line %d is %d visible columns", i+1, n)
-		}
+	for n, l := range strings.Split(out, "\n") {
 		if i := strings.LastIndex(l, "\x1b["); i >= 0 && !strings.HasPrefix(l[i:], reset) {
-			t.Errorf("line %d leaves a style open: %q", i+1, l)
+			t.Errorf("line %d leaves a style open: %q", n+1, l)
 		}
 	}
+	checkWidth(t, out, DefaultWidth)
 }
 
 func TestSecrets(t *testing.T) {
@@ -140,44 +223,6 @@ func TestSecrets(t *testing.T) {
 		}
 		if warned := strings.Contains(out, "--show-secrets"); warned != show {
 			t.Errorf("ShowSecrets=%v: warning shown = %v", show, warned)
-		}
-	}
-}
-
-func TestJoinFit(t *testing.T) {
-	for _, tc := range []struct {
-		items []string
-		width int
-		want  string
-	}{
-		{[]string{"a", "b"}, 20, "a; b"},
-		{[]string{"aaaa", "bbbb", "cccc"}, 17, "aaaa (+2 more)"},
-		{[]string{"aaaaaaaaaaaaaaaaaaaa"}, 10, "aaaaaaaaa…"},
-		{[]string{"aaaaaaaaaaaaaaaaaaaa", "b"}, 15, "aaaa… (+1 more)"},
-		{[]string{"x\ny"}, 20, "x ↵ y"},
-	} {
-		got := joinFit(tc.items, tc.width)
-		if got != tc.want {
-			t.Errorf("joinFit(%q, %d) = %q, want %q", tc.items, tc.width, got, tc.want)
-		}
-		if utf8.RuneCountInString(got) > tc.width {
-			t.Errorf("joinFit(%q, %d) = %q is too wide", tc.items, tc.width, got)
-		}
-	}
-}
-
-func TestTruncateStyled(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"plain", 10, "plain"},
-		{"abcdefgh", 5, "abcd…"},
-		{bold + "abcdefgh" + reset, 5, bold + "abcd…" + reset},
-	} {
-		if got := truncateStyled(tc.in, tc.n); got != tc.want {
-			t.Errorf("truncateStyled(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
 	}
 }

@@ -1,8 +1,11 @@
-// Package all links every analyzer and output format into the binary. Their
-// packages register themselves from init; importing this package is the one
-// place that decides what a build contains.
-package all
+package cli
 
+// The analyzers and report formats this build contains. Each package
+// registers itself from init (analyzer.Register, report.RegisterFormat); the
+// command line, which wires sources, analyzers and formats together, is the
+// one place that decides what a build links. Nothing below internal/cli
+// imports an analyzer or a format package, so dependencies only point down:
+// cli -> engine -> analyzers -> finding, and cli -> formats -> report.
 import (
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/codekeys"
 	_ "github.com/stripeguard/stripeguard/internal/analyzer/deps"
