@@ -75,6 +75,9 @@ var anchorTokens = map[string]Anchor{
 	"view_config": AWiring, "add_routes": AWiring, "add_sink": AWiring, "route": AWiring,
 	"except": AExcept, "class": AClass,
 	"api_key": AKeyName, "StripeClient": AKeyName,
+	// The API base and base_addresses decide whether calls go through
+	// stripeguard broker (codekeys/broker.go).
+	"api_base": AKeyName, "base_addresses": AKeyName,
 	"print": ALogCall, "pprint": ALogCall, "echo": ALogCall, "write": ALogCall, "debug": ALogCall,
 	"info": ALogCall, "warning": ALogCall, "warn": ALogCall, "error": ALogCall, "exception": ALogCall,
 	"critical": ALogCall, "log": ALogCall, "fatal": ALogCall, "raise": ALogCall, "jsonify": ALogCall,

@@ -37,13 +37,17 @@ func init() {
 // analyses again, with the whole tree, the modules whose values come from
 // other files (settings modules, config classes). See pyast.Stream.
 type Analyzer struct {
-	col pyast.Stream
+	col    pyast.Stream
+	broker *brokerFacts
 }
 
 // New returns an analyzer for one scan. Files the webhook analyzer also
 // reads get their warnings from it.
 func New() *Analyzer {
-	return &Analyzer{col: pyast.Stream{Want: gateBits, Quiet: pyast.GateStripe | pyast.GateWebhook, Driver: IsDriver, Analyze: Analyze, Skip: SkipBody}}
+	a := &Analyzer{broker: newBrokerFacts()}
+	a.col = pyast.Stream{Want: gateBits, Quiet: pyast.GateStripe | pyast.GateWebhook, Driver: IsDriver, Skip: SkipBody,
+		Analyze: func(p *pyast.Project, sink finding.Sink) { analyze(p, sink, a.broker) }}
+	return a
 }
 
 // SkipBody decides which function bodies of a driver file its own run can
@@ -93,6 +97,9 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 
 func (a *Analyzer) Finish(ctx context.Context, _ *source.Project, sink finding.Sink) {
 	a.col.Finish(ctx, sink)
+	if ctx.Err() == nil {
+		a.broker.decide(sink) // broker.go: needs every file's key configuration
+	}
 }
 
 var (
@@ -113,6 +120,7 @@ type analysis struct {
 	p         *pyast.Project
 	sink      finding.Sink
 	emitted   map[string]bool
+	broker    *brokerFacts
 	config    map[string][]origin // setting name → values (Flask config, classes)
 }
 
@@ -121,9 +129,17 @@ type origin struct {
 	n *pyast.Node
 }
 
-// Analyze runs the codekeys rules over a project.
+// Analyze runs the codekeys rules over a whole project.
 func Analyze(p *pyast.Project, sink finding.Sink) {
-	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, forwarded: map[*pyast.Func]bool{}}
+	b := newBrokerFacts()
+	analyze(p, sink, b)
+	b.decide(sink)
+}
+
+// analyze runs the rules over a project (the whole tree, or the part of it
+// the streamed analysis hands over), recording the broker facts in b.
+func analyze(p *pyast.Project, sink finding.Sink, b *brokerFacts) {
+	a := &analysis{p: p, sink: sink, emitted: map[string]bool{}, forwarded: map[*pyast.Func]bool{}, broker: b}
 	for _, m := range p.Modules {
 		a.module(m)
 	}

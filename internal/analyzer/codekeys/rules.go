@@ -26,7 +26,7 @@ func init() {
 }
 
 // Rules of the codekeys analyzer.
-var Rules = []*rules.Rule{HardcodedKey, EnvDefaultKey, HardcodedWebhookSecret, KeyLogged, KeyInResponse}
+var Rules = []*rules.Rule{HardcodedKey, EnvDefaultKey, HardcodedWebhookSecret, KeyLogged, KeyInResponse, KeyHeldByApp}
 
 var (
 	HardcodedKey = &rules.Rule{
@@ -75,5 +75,14 @@ var (
 		MitigationID: MitigationNotLogged,
 		Vulnerable:   "return jsonify(key=stripe.api_key)",
 		Fixed:        "return jsonify(publishable_key=os.environ['STRIPE_PUBLISHABLE_KEY'])",
+	}
+	KeyHeldByApp = &rules.Rule{
+		ID: "codekeys/key-held-by-application", Threat: finding.KeyExposure, Severity: finding.Info,
+		Name:         "The application holds its own Stripe secret key",
+		Description:  "Even read from the environment or a secret manager, the key sits in the application process: an SSRF that reads the environment, a debug page, a crash dump or a log line hands over the whole key, usable from anywhere until it is rolled. Reported once per scan, as advice, when no stripeguard broker token is configured.",
+		Mitigation:   "Run the application behind `stripeguard broker` (docs/broker.md): the app holds an sk_broker_ token that is worthless outside the broker, and the broker injects the key and checks every call against a policy. Meanwhile prefer a restricted key (rk_) with only the permissions the app needs.",
+		MitigationID: mitigation.KeysNotInApp,
+		Vulnerable:   "stripe.api_key = os.environ['STRIPE_SECRET_KEY']",
+		Fixed:        "stripe.api_key = os.environ['STRIPE_BROKER_TOKEN']; stripe.api_base = os.environ['STRIPE_BROKER_URL']",
 	}
 )

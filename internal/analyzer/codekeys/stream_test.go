@@ -1,6 +1,7 @@
 package codekeys
 
 import (
+	"github.com/stripeguard/stripeguard/internal/finding"
 	"testing"
 
 	"github.com/stripeguard/stripeguard/internal/pyast"
@@ -10,5 +11,8 @@ import (
 // TestStreamedSameAsWhole: the scan's per-file runs plus the cross-file
 // pass report exactly what the whole-project analysis reports.
 func TestStreamedSameAsWhole(t *testing.T) {
-	expect.SameResults(t, "testdata/*_app", "codekeys/", Analyze, func() *pyast.Stream { return &New().col })
+	expect.SameResultsThen(t, "testdata/*_app", "codekeys/", Analyze, func() (*pyast.Stream, func(finding.Sink)) {
+		a := New()
+		return &a.col, a.broker.decide
+	})
 }

@@ -175,9 +175,15 @@ func (a *Analyzer) File(ctx context.Context, f *source.File, sink finding.Sink) 
 		if line, name := envReference(data, kind); line > 0 {
 			sink.Observation(&finding.Observation{Mitigation: MitigationFromEnv, State: finding.InPlace,
 				Detail: name + " is taken from the environment", File: f.Rel, Line: line})
-			if strings.Contains(name, "RESTRICTED") {
+			switch {
+			case strings.Contains(name, "RESTRICTED"):
 				sink.Observation(&finding.Observation{Mitigation: MitigationRestricted, State: finding.InPlace,
 					Detail: "a restricted key variable (" + name + ") is configured", File: f.Rel, Line: line})
+			case apiKeyVariable(name):
+				// Which kind of key the variable holds is decided where
+				// the environment is set, out of the scanned tree.
+				sink.Observation(&finding.Observation{Mitigation: MitigationRestricted, State: finding.NoData,
+					Detail: name + " comes from the environment: whether it holds a restricted (rk_) key is decided where it is set, not in the code", File: f.Rel, Line: line})
 			}
 		}
 	}
@@ -500,6 +506,17 @@ func dockerInstruction(data []byte, off int) string {
 // takes from the environment rather than holding a value: ${STRIPE_X} in
 // compose/CI/Dockerfile/shell, ${{ secrets.STRIPE_X }} in workflows, a
 // STRIPE_X= line in env templates, os.environ/getenv in Python.
+// apiKeyVariable: a variable for the API key (STRIPE_SECRET_KEY,
+// STRIPE_API_KEY), not for a webhook signing secret or a publishable key.
+func apiKeyVariable(name string) bool {
+	for _, w := range []string{"WEBHOOK", "WHSEC", "ENDPOINT", "SIGNING", "PUBLISHABLE", "PUBLIC"} {
+		if strings.Contains(name, w) {
+			return false
+		}
+	}
+	return strings.Contains(name, "SECRET_KEY") || strings.Contains(name, "API_KEY")
+}
+
 func envReference(data []byte, kind filekind.Kind) (int, string) {
 	anchor := []byte("STRIPE_")
 	for off := 0; off < len(data); {

@@ -193,6 +193,34 @@ func TestPublishableAndDocKeys(t *testing.T) {
 	}
 }
 
+// A key read from the environment says nothing about whether it is
+// restricted: no data, unless the variable names a restricted key; webhook
+// secrets and publishable keys are not API keys at all.
+func TestRestrictedFromEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		data string
+		want finding.MitigationState // "" = no observation
+	}{
+		{"KEY = os.environ['STRIPE_SECRET_KEY']\n", finding.NoData},
+		{"KEY = os.getenv('STRIPE_API_KEY')\n", finding.NoData},
+		{"KEY = os.getenv('STRIPE_RESTRICTED_KEY')\n", finding.InPlace},
+		{"S = os.environ['STRIPE_WEBHOOK_SECRET']\n", ""},
+		{"S = os.environ['STRIPE_ENDPOINT_SECRET_KEY']\n", ""},
+		{"P = os.environ['STRIPE_PUBLISHABLE_KEY']\n", ""},
+	} {
+		c := run(&source.File{Rel: "settings.py", Data: []byte(tt.data)}, analyzer.Options{})
+		var got finding.MitigationState
+		for _, o := range c.Observations {
+			if o.Mitigation == MitigationRestricted {
+				got = o.State
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%q: restricted-keys %q, want %q", tt.data, got, tt.want)
+		}
+	}
+}
+
 func TestEnvReference(t *testing.T) {
 	tests := []struct {
 		rel, data string

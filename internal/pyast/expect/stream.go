@@ -47,6 +47,14 @@ func Streamed(t testing.TB, dir string, st *pyast.Stream) *finding.Collector {
 // the cross-file pass must add up to the closed analysis.
 func SameResults(t *testing.T, glob, prefix string, analyze func(*pyast.Project, finding.Sink), newStream func() *pyast.Stream) {
 	t.Helper()
+	SameResultsThen(t, glob, prefix, analyze, func() (*pyast.Stream, func(finding.Sink)) { return newStream(), nil })
+}
+
+// SameResultsThen is SameResults for an analyzer whose Finish does more
+// after the stream's cross-file pass (then, called with the streamed
+// results' sink): scan-wide decisions such as codekeys' broker check.
+func SameResultsThen(t *testing.T, glob, prefix string, analyze func(*pyast.Project, finding.Sink), newStream func() (*pyast.Stream, func(finding.Sink))) {
+	t.Helper()
 	apps, err := filepath.Glob(glob)
 	if err != nil || len(apps) == 0 {
 		t.Fatalf("no fixture apps: %v", err)
@@ -59,8 +67,11 @@ func SameResults(t *testing.T, glob, prefix string, analyze func(*pyast.Project,
 			}
 			var closed finding.Collector
 			analyze(fx.Project, &closed)
-			st := newStream()
+			st, then := newStream()
 			streamed := Streamed(t, app, st)
+			if then != nil {
+				then(streamed)
+			}
 			want, got := resultSet(&closed), resultSet(streamed)
 			for k := range want {
 				if !got[k] {

@@ -11,7 +11,7 @@ app = Flask(__name__)
 app.config.from_object(Config)
 log = logging.getLogger(__name__)
 
-stripe.api_key = app.config["STRIPE_SECRET_KEY"]
+stripe.api_key = app.config["STRIPE_SECRET_KEY"]  # expect: codekeys/key-held-by-application
 client = StripeClient("rk_live_FAKEFAKEFAKE0000000000000002")  # expect: codekeys/hardcoded-api-key
 env_client = StripeClient(os.environ["STRIPE_RESTRICTED_KEY"])  # observe: keys.from-environment
 fallback_key = os.getenv("STRIPE_SECRET_KEY", "sk_test_FAKEFAKEFAKE0000000000000003")  # expect: codekeys/key-in-env-default

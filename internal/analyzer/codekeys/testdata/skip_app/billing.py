@@ -38,7 +38,7 @@ def echo_region():  # expect: clean
 
 
 def sink_key(secret):
-    stripe.api_key = secret
+    stripe.api_key = secret  # expect: codekeys/key-held-by-application
 
 
 def setup():

@@ -5,7 +5,7 @@ import stripe
 
 
 def configure():
-    stripe.api_key = os.environ["STRIPE_SECRET_KEY"]  # observe: keys.from-environment
+    stripe.api_key = os.environ["STRIPE_SECRET_KEY"]  # expect: codekeys/key-held-by-application  # observe: keys.from-environment
 
 
 def configure_from_secrets_manager():

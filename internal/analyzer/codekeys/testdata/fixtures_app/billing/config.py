@@ -7,4 +7,4 @@ import stripe
 # test-fixture rule must not hide.
 STRIPE_WEBHOOK_SECRET = "whsec_FAKEFAKEFAKE00000000000101"  # expect: codekeys/hardcoded-webhook-secret  # severity: high
 
-stripe.api_key = os.environ["STRIPE_SECRET_KEY"]
+stripe.api_key = os.environ["STRIPE_SECRET_KEY"]  # expect: codekeys/key-held-by-application
