@@ -146,11 +146,18 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		}
 		local = append(local, s)
 	}
-	usesOutside := func(inside *pyast.Node) bool {
+	usesOutside := func(inside *pyast.Node, except []*pyast.Node) bool {
+	next:
 		for _, s := range local {
-			if !inside.Contains(s.anchor) {
-				return true
+			if inside.Contains(s.anchor) {
+				continue
 			}
+			for _, e := range except {
+				if e.Contains(s.anchor) {
+					continue next // another provider's branch (provider.go)
+				}
+			}
+			return true
 		}
 		return false
 	}
@@ -182,7 +189,7 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 			if ifn == nil || ifn.Kind != "if_statement" {
 				continue
 			}
-			if a.otherPathsTerminate(m, ifn, branch) || !usesOutside(branch) {
+			if a.otherPathsTerminate(m, ifn, branch) || !usesOutside(branch, otherProvidersOf(m, f, site)) {
 				break
 			}
 			var cond, fb *pyast.Node
@@ -205,6 +212,7 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		return
 	}
 	first := sites[0]
+	others := otherProvidersOf(m, f, first)
 	// Bypass before verification: if DEBUG / test event: handle payload.
 	walkOwn(f, func(n *pyast.Node) bool {
 		if n.Kind != "if_statement" || n.Start >= first.Start || n.Contains(first) {
@@ -214,6 +222,9 @@ func (a *analysis) checkOptional(h *handler, sites []*pyast.Node, srcs []src) {
 		for _, ch := range n.Children {
 			if ch.FieldIs("condition") || rejects(m, branchBlock(ch)) {
 				continue // a branch that answers 4xx only logs the payload
+			}
+			if blk := branchBlock(ch); blk != nil && within(blk, others) {
+				continue // another payment provider's branch (provider.go)
 			}
 			hit := false
 			for _, s := range local {
