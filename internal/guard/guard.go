@@ -20,6 +20,7 @@
 package guard
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -35,6 +36,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stripeguard/stripeguard/internal/httppool"
 	"github.com/stripeguard/stripeguard/internal/webhooksig"
 )
 
@@ -84,7 +86,7 @@ type Guard struct {
 	upstream *url.URL
 	verifier atomic.Pointer[webhooksig.Verifier]
 	rt       http.RoundTripper
-	lean     *leanClient // plain-http upstream without a custom Transport
+	lean     *httppool.Pool // plain-http upstream without a custom Transport
 	tokens   *tokens
 	log      *slog.Logger
 	m        *Metrics
@@ -118,7 +120,7 @@ func New(cfg Config, secrets []string) (*Guard, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	var lean *leanClient
+	var lean *httppool.Pool
 	if cfg.Transport == nil {
 		if u.Scheme == "http" {
 			hp := u.Host
@@ -378,7 +380,7 @@ var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy
 // Close releases idle upstream connections.
 func (g *Guard) Close() {
 	if g.lean != nil {
-		g.lean.Close()
+		g.lean.CloseIdle()
 	}
 	if t, ok := g.rt.(*http.Transport); ok {
 		t.CloseIdleConnections()
@@ -440,11 +442,12 @@ func (g *Guard) forward(r *http.Request, body []byte) (*http.Response, error) {
 	}
 	fwd := g.forwardedFor(r)
 	if g.lean != nil {
-		return g.lean.roundTrip(r, g.target(r).RequestURI(), host, &fwd, body)
+		uri := g.target(r).RequestURI()
+		return g.lean.Do(context.Background(), r, false, func(w *bufio.Writer) { writeRequest(w, r, uri, host, &fwd, body) })
 	}
 	// http.Transport may still read the request body after RoundTrip
 	// returns (an early answer); never hand it the pooled buffer.
-	body = bytes.Clone(body)
+	own := bytes.Clone(body)
 	h := make(http.Header, len(r.Header)+4)
 	copyHeader(h, r.Header)
 	fwd.set(h)
@@ -456,9 +459,9 @@ func (g *Guard) forward(r *http.Request, body []byte) (*http.Response, error) {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-		ContentLength: int64(len(body)),
+		Body:          io.NopCloser(bytes.NewReader(own)),
+		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(own)), nil },
+		ContentLength: int64(len(own)),
 		Host:          host,
 	}).WithContext(ctx)
 	resp, err := g.rt.RoundTrip(out)
