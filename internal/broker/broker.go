@@ -39,6 +39,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stripeguard/stripeguard/internal/serve"
 )
 
 // Defaults.
@@ -644,20 +646,8 @@ func scrubErr(err error, key string) string {
 	return strings.ReplaceAll(err.Error(), key, scrubMark)
 }
 
-// AdminHandler serves /metrics and /healthz.
+// AdminHandler serves /metrics and /healthz (store reachable).
 func (b *Broker) AdminHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", b.m.Handler())
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), b.cfg.StoreTimeout)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := b.store.Ping(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "store unavailable: %v\n", err)
-			return
-		}
-		fmt.Fprintf(w, "ok: %d apps\n", len(b.policy.Load().Apps))
-	})
-	return mux
+	return serve.Admin(b.m.Handler(), b.store.Ping, b.cfg.StoreTimeout,
+		func() string { return fmt.Sprintf("ok: %d apps", len(b.policy.Load().Apps)) })
 }

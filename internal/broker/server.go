@@ -3,15 +3,13 @@ package broker
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
-	"sync/atomic"
 	"time"
+
+	"github.com/stripeguard/stripeguard/internal/serve"
 )
 
 // ServerConfig is the network side of the broker.
@@ -56,56 +54,21 @@ func (c *ServerConfig) defaults(upstream time.Duration) {
 // bound addresses.
 func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Signal, ready func(listen, admin net.Addr)) error {
 	sc.defaults(b.cfg.UpstreamTimeout)
-	var cert atomic.Pointer[tls.Certificate]
-	loadCert := func() error {
-		if sc.TLSCert == "" && sc.TLSKey == "" {
-			return nil
-		}
-		c, err := tls.LoadX509KeyPair(sc.TLSCert, sc.TLSKey)
-		if err != nil {
-			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
-		}
-		cert.Store(&c)
-		return nil
-	}
-	if err := loadCert(); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", sc.Listen)
-	if err != nil {
-		return fmt.Errorf("--listen: %w", err)
-	}
-	if cert.Load() != nil {
-		ln = tls.NewListener(ln, &tls.Config{
-			MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
-			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cert.Load(), nil },
-		})
-	}
-	srv := &http.Server{
-		Handler:           b,
-		ReadHeaderTimeout: sc.ReadHeaderTimeout,
-		ReadTimeout:       sc.ReadTimeout,
+	c := serve.Config{
+		Listen: sc.Listen, Handler: b, AdminListen: sc.AdminListen, Admin: b.AdminHandler(),
+		ReadHeaderTimeout: sc.ReadHeaderTimeout, ReadTimeout: sc.ReadTimeout,
 		// The response may wait for Stripe.
-		WriteTimeout:   sc.ReadTimeout + b.cfg.UpstreamTimeout + 5*time.Second,
-		IdleTimeout:    sc.IdleTimeout,
-		MaxHeaderBytes: 64 << 10,
-		ErrorLog:       nil,
+		WriteTimeout: sc.ReadTimeout + b.cfg.UpstreamTimeout + 5*time.Second,
+		IdleTimeout:  sc.IdleTimeout, ShutdownTimeout: sc.ShutdownTimeout, Log: b.log,
 	}
-	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
-	var adminAddr net.Addr
-	if sc.AdminListen != "" && sc.AdminListen != "off" {
-		aln, err := net.Listen("tcp", sc.AdminListen)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("--admin-listen: %w", err)
+	var cert *serve.Certificate
+	if sc.TLSCert != "" || sc.TLSKey != "" {
+		var err error
+		if cert, err = serve.LoadCertificate(sc.TLSCert, sc.TLSKey); err != nil {
+			return err
 		}
-		adminAddr = aln.Addr()
-		asrv := &http.Server{Handler: b.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
-		servers = append(servers, asrv)
-		go func() { errc <- asrv.Serve(aln) }()
+		c.TLS = cert.Config()
 	}
-	go func() { errc <- srv.Serve(ln) }()
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -122,8 +85,10 @@ func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Si
 				return
 			case <-reload:
 				b.Reload()
-				if err := loadCert(); err != nil {
-					b.log.Error("reload failed, keeping the current listener certificate", "err", err)
+				if cert != nil {
+					if err := cert.Reload(); err != nil {
+						b.log.Error("reload failed, keeping the current listener certificate", "err", err)
+					}
 				}
 				last = b.filesDigest()
 			case <-tick:
@@ -135,39 +100,25 @@ func (b *Broker) Serve(ctx context.Context, sc ServerConfig, reload <-chan os.Si
 			}
 		}
 	}()
-	p := b.policy.Load()
-	b.log.Info("broker listening", "listen", ln.Addr().String(), "admin", fmt.Sprint(adminAddr), "stripe_api_base", b.upstream.String(),
-		"apps", len(p.Apps), "store", storeName(b.store))
-	for _, w := range p.Warnings {
-		b.log.Warn(w)
-	}
-	for _, a := range p.Apps {
-		b.log.Info("app loaded", "app", a.Name, "key", a.KeyHint(), "rules", len(a.Rules), "tokens", len(a.tokens))
-	}
-	if ready != nil {
-		ready(ln.Addr(), adminAddr)
-	}
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-errc:
-	}
-	b.log.Info("shutting down, draining in-flight calls", "timeout", sc.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), sc.ShutdownTimeout)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil && serveErr == nil {
-			serveErr = err
+	err := serve.Run(ctx, c, func(listen, admin net.Addr) {
+		p := b.policy.Load()
+		b.log.Info("broker listening", "listen", listen.String(), "admin", fmt.Sprint(admin), "stripe_api_base", b.upstream.String(),
+			"apps", len(p.Apps), "store", storeName(b.store))
+		for _, w := range p.Warnings {
+			b.log.Warn(w)
 		}
-	}
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
+		for _, a := range p.Apps {
+			b.log.Info("app loaded", "app", a.Name, "key", a.KeyHint(), "rules", len(a.Rules), "tokens", len(a.tokens))
+		}
+		if ready != nil {
+			ready(listen, admin)
+		}
+	})
 	if t, ok := b.rt.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
 	b.log.Info("stopped")
-	return serveErr
+	return err
 }
 
 // filesDigest hashes the content of the policy file and of every key and

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/httppool"
+	"github.com/stripeguard/stripeguard/internal/serve"
 	"github.com/stripeguard/stripeguard/internal/webhooksig"
 )
 
@@ -184,20 +185,8 @@ func (g *Guard) Store() Store { return g.cfg.Store }
 
 // AdminHandler serves /metrics and /healthz (store reachable).
 func (g *Guard) AdminHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", g.m.Handler())
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), g.cfg.StoreTimeout)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := g.cfg.Store.Ping(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "store unavailable: %v\n", err)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	return mux
+	return serve.Admin(g.m.Handler(), func(ctx context.Context) error { return g.cfg.Store.Ping(ctx) }, g.cfg.StoreTimeout,
+		func() string { return "ok" })
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}

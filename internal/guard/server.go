@@ -3,14 +3,14 @@ package guard
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/stripeguard/stripeguard/internal/serve"
 )
 
 // SecretSource says where secrets come from; Load is called at start and on
@@ -105,78 +105,42 @@ func (c *ServerConfig) defaults(upstreamTimeout time.Duration) {
 // listeners close at once, in-flight requests are drained (up to
 // ShutdownTimeout). ready, if not nil, gets the bound addresses.
 func Serve(ctx context.Context, g *Guard, sc ServerConfig, ready func(listen, admin net.Addr)) error {
-	var certs *certReloader
+	var cert *serve.Certificate
 	if sc.TLSCert != "" || sc.TLSKey != "" {
 		var err error
-		if certs, err = newCertReloader(sc.TLSCert, sc.TLSKey, g.m); err != nil {
+		if cert, err = g.loadCertificate(sc.TLSCert, sc.TLSKey); err != nil {
 			return err
 		}
 	}
-	return serve(ctx, g, sc, certs, ready)
+	return run(ctx, g, sc, cert, ready)
 }
 
-func serve(ctx context.Context, g *Guard, sc ServerConfig, certs *certReloader, ready func(listen, admin net.Addr)) error {
+func run(ctx context.Context, g *Guard, sc ServerConfig, cert *serve.Certificate, ready func(listen, admin net.Addr)) error {
 	sc.defaults(g.cfg.UpstreamTimeout)
-	ln, err := net.Listen("tcp", sc.Listen)
-	if err != nil {
-		return fmt.Errorf("--listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           g,
-		ReadHeaderTimeout: sc.ReadHeaderTimeout,
-		ReadTimeout:       sc.ReadTimeout,
-		WriteTimeout:      sc.WriteTimeout,
-		IdleTimeout:       sc.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+	c := serve.Config{
+		Listen: sc.Listen, Handler: g, AdminListen: sc.AdminListen, Admin: g.AdminHandler(),
+		ReadHeaderTimeout: sc.ReadHeaderTimeout, ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout,
+		IdleTimeout: sc.IdleTimeout, ShutdownTimeout: sc.ShutdownTimeout, Log: g.log,
 	}
 	tlsInfo := "off"
-	if certs != nil {
-		srv.TLSConfig = certs.config()
-		ln = tls.NewListener(ln, srv.TLSConfig)
-		tlsInfo = fmt.Sprintf("on (%s, expires %s)", certs.leaf().Subject.CommonName, certs.leaf().NotAfter.UTC().Format(time.RFC3339))
-		if d := certs.expiresIn(time.Now()); d < 14*24*time.Hour {
+	if cert != nil {
+		c.TLS = cert.Config()
+		leaf := cert.Leaf()
+		tlsInfo = fmt.Sprintf("on (%s, expires %s)", leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.RFC3339))
+		if d := leaf.NotAfter.Sub(time.Now()); d < 14*24*time.Hour {
 			g.log.Warn("TLS certificate expires soon", "in", d.Round(time.Hour).String())
 		}
 	}
-	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
-	var adminAddr net.Addr
-	if sc.AdminListen != "" && sc.AdminListen != "off" {
-		aln, err := net.Listen("tcp", sc.AdminListen)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("--admin-listen: %w", err)
+	err := serve.Run(ctx, c, func(listen, admin net.Addr) {
+		g.log.Info("guard listening", "listen", listen.String(), "tls", tlsInfo, "admin", fmt.Sprint(admin), "upstream", g.upstream.Redacted(),
+			"secrets", g.Verifier().Secrets(), "tolerance", g.Verifier().Tolerance().String(), "future_skew", g.Verifier().FutureSkew().String())
+		if ready != nil {
+			ready(listen, admin)
 		}
-		adminAddr = aln.Addr()
-		asrv := &http.Server{Handler: g.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
-		servers = append(servers, asrv)
-		go func() { errc <- asrv.Serve(aln) }()
-	}
-	go func() { errc <- srv.Serve(ln) }()
-	g.log.Info("guard listening", "listen", ln.Addr().String(), "tls", tlsInfo, "admin", fmt.Sprint(adminAddr), "upstream", g.upstream.Redacted(),
-		"secrets", g.Verifier().Secrets(), "tolerance", g.Verifier().Tolerance().String(), "future_skew", g.Verifier().FutureSkew().String())
-	if ready != nil {
-		ready(ln.Addr(), adminAddr)
-	}
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-errc:
-	}
-	g.log.Info("shutting down, draining in-flight requests", "timeout", sc.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), sc.ShutdownTimeout)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil && serveErr == nil {
-			serveErr = err
-		}
-	}
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
+	})
 	g.Close()
 	g.log.Info("stopped")
-	return serveErr
+	return err
 }
 
 // Run serves until ctx is done, reloading secrets from src whenever reload
@@ -187,10 +151,10 @@ func serve(ctx context.Context, g *Guard, sc ServerConfig, certs *certReloader, 
 // With TLS, the same signal re-reads the certificate and key: handshakes
 // after it use the new pair; a pair that does not load keeps the old one.
 func Run(ctx context.Context, g *Guard, sc ServerConfig, src SecretSource, reload <-chan os.Signal, ready func(listen, admin net.Addr)) error {
-	var certs *certReloader
+	var cert *serve.Certificate
 	if sc.TLSCert != "" || sc.TLSKey != "" {
 		var err error
-		if certs, err = newCertReloader(sc.TLSCert, sc.TLSKey, g.m); err != nil {
+		if cert, err = g.loadCertificate(sc.TLSCert, sc.TLSKey); err != nil {
 			return err
 		}
 	}
@@ -203,18 +167,18 @@ func Run(ctx context.Context, g *Guard, sc ServerConfig, src SecretSource, reloa
 				return
 			case <-reload:
 				g.Reload(src)
-				if certs != nil {
-					if err := certs.reload(); err != nil {
+				if cert != nil {
+					if err := g.reloadCertificate(cert); err != nil {
 						g.log.Error("TLS reload failed, keeping the current certificate", "err", err)
 					} else {
-						g.log.Info("TLS certificate reloaded", "subject", certs.leaf().Subject.CommonName,
-							"expires", certs.leaf().NotAfter.UTC().Format(time.RFC3339))
+						g.log.Info("TLS certificate reloaded", "subject", cert.Leaf().Subject.CommonName,
+							"expires", cert.Leaf().NotAfter.UTC().Format(time.RFC3339))
 					}
 				}
 			}
 		}
 	}()
-	return serve(ctx, g, sc, certs, ready)
+	return run(ctx, g, sc, cert, ready)
 }
 
 // Reload re-reads src and swaps the verifier; it logs the redacted secrets.
