@@ -3,12 +3,12 @@ package broker
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/stripeguard/stripeguard/internal/redisconn"
 )
 
 // RedisStore shares rate limits and idempotency keys between replicas.
@@ -58,22 +58,14 @@ if KEYS[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return {0, 0, 0}
 `)
 
-// NewRedisStore connects to url (redis://[user:pass@]host:port/db,
-// rediss:// for TLS). Timeouts are short: a slow Redis must become a quick
-// 503, not a stalled payment call.
+// NewRedisStore connects to url (redisconn.New: short timeouts, so a slow
+// Redis turns into a quick 503).
 func NewRedisStore(url, prefix string) (*RedisStore, error) {
-	opt, err := redis.ParseURL(url)
+	c, err := redisconn.New(url)
 	if err != nil {
-		return nil, fmt.Errorf("--redis-url: %w", err)
+		return nil, err
 	}
-	if opt.DialTimeout == 0 || opt.DialTimeout > time.Second {
-		opt.DialTimeout = time.Second
-	}
-	opt.ReadTimeout = time.Second
-	opt.WriteTimeout = time.Second
-	opt.MaxRetries = 1
-	opt.PoolTimeout = 2 * time.Second
-	return &RedisStore{c: redis.NewClient(opt), prefix: prefix}, nil
+	return &RedisStore{c: c, prefix: prefix}, nil
 }
 
 // Admit implements Store.
@@ -117,15 +109,4 @@ func (s *RedisStore) Close() error { return s.c.Close() }
 func (s *RedisStore) String() string {
 	o := s.c.Options()
 	return "redis " + o.Addr + "/" + strconv.Itoa(o.DB)
-}
-
-// RouteRedisLogs sends go-redis's own log lines (reconnect attempts while
-// Redis is down) to l at warn level instead of a bare stderr logger. It is
-// process-wide (go-redis has one logger); the CLI calls it once.
-func RouteRedisLogs(l *slog.Logger) { redis.SetLogger(redisLogger{l}) }
-
-type redisLogger struct{ l *slog.Logger }
-
-func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	r.l.WarnContext(ctx, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "), "component", "go-redis")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stripeguard/stripeguard/internal/atomicfile"
 	"github.com/stripeguard/stripeguard/internal/broker"
 	"github.com/stripeguard/stripeguard/internal/broker/suggest"
+	"github.com/stripeguard/stripeguard/internal/redisconn"
 )
 
 func init() {
@@ -125,7 +126,7 @@ func runBroker(args []string, std Stdio) int {
 		UpstreamTLS: broker.UpstreamOptions{CAFile: *ca, Pins: pins, PinOnly: *pinOnly, Timeout: *upTimeout},
 	}
 	if *redisURL != "" {
-		broker.RouteRedisLogs(logger)
+		redisconn.RouteLogs(logger)
 		rs, err := broker.NewRedisStore(*redisURL, *redisPrefix)
 		if err != nil {
 			return Fail(std, err)

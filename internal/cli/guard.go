@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stripeguard/stripeguard/internal/guard"
+	"github.com/stripeguard/stripeguard/internal/redisconn"
 	"github.com/stripeguard/stripeguard/internal/webhooksig"
 )
 
@@ -172,7 +173,7 @@ func runGuard(args []string, std Stdio) int {
 	}
 	var store guard.Store
 	if *redisURL != "" {
-		guard.RouteRedisLogs(logger)
+		redisconn.RouteLogs(logger)
 		rs, err := guard.NewRedisStore(*redisURL, *redisPrefix)
 		if err != nil {
 			return Fail(std, err)

@@ -3,12 +3,11 @@ package guard
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/stripeguard/stripeguard/internal/redisconn"
 )
 
 // RedisStore shares the dedupe state between replicas. Every decision is a
@@ -38,21 +37,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
-// NewRedisStore connects to url (redis://[user:pass@]host:port/db). Timeouts
-// are short on purpose: a slow Redis must turn into a quick 503.
+// NewRedisStore connects to url (redisconn.New: short timeouts, so a slow
+// Redis turns into a quick 503).
 func NewRedisStore(url, prefix string) (*RedisStore, error) {
-	opt, err := redis.ParseURL(url)
+	c, err := redisconn.New(url)
 	if err != nil {
-		return nil, fmt.Errorf("--redis-url: %w", err)
+		return nil, err
 	}
-	if opt.DialTimeout == 0 || opt.DialTimeout > time.Second {
-		opt.DialTimeout = time.Second
-	}
-	opt.ReadTimeout = time.Second
-	opt.WriteTimeout = time.Second
-	opt.MaxRetries = 1
-	opt.PoolTimeout = 2 * time.Second
-	return &RedisStore{c: redis.NewClient(opt), prefix: prefix}, nil
+	return &RedisStore{c: c, prefix: prefix}, nil
 }
 
 func (s *RedisStore) key(id string) string { return s.prefix + id }
@@ -92,14 +84,3 @@ func (s *RedisStore) Ping(ctx context.Context) error { return s.c.Ping(ctx).Err(
 
 // Close implements Store.
 func (s *RedisStore) Close() error { return s.c.Close() }
-
-// RouteRedisLogs sends go-redis's own log lines (reconnect attempts while
-// Redis is down) to l at warn level instead of a bare stderr logger. It is
-// process-wide (go-redis has one logger); the CLI calls it once.
-func RouteRedisLogs(l *slog.Logger) { redis.SetLogger(redisLogger{l}) }
-
-type redisLogger struct{ l *slog.Logger }
-
-func (r redisLogger) Printf(ctx context.Context, format string, v ...interface{}) {
-	r.l.WarnContext(ctx, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "), "component", "go-redis")
-}
