@@ -22,6 +22,7 @@
 package broker
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -40,6 +41,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stripeguard/stripeguard/internal/httppool"
 	"github.com/stripeguard/stripeguard/internal/serve"
 )
 
@@ -84,6 +86,11 @@ type Broker struct {
 	log      *slog.Logger
 	m        *Metrics
 	reloadMu sync.Mutex
+	// lean is rt when it is the broker's own pool (lean.go): calls then
+	// go out without building an http.Request (see forward).
+	lean *leanTransport
+	// localStore: the store is the in-process MemoryStore.
+	localStore bool
 }
 
 // New loads the policy and builds a broker.
@@ -135,6 +142,8 @@ func NewWithPolicy(cfg Config, p *Policy) (*Broker, error) {
 		}
 	}
 	b := &Broker{cfg: cfg, upstream: u, rt: cfg.Transport, store: cfg.Store, log: cfg.Logger, m: cfg.Metrics}
+	b.lean, _ = cfg.Transport.(*leanTransport)
+	_, b.localStore = cfg.Store.(*MemoryStore)
 	b.SetPolicy(p)
 	return b, nil
 }
@@ -230,7 +239,7 @@ func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bodyPool.Put(bufp)
 	}
 	total := time.Since(c.start)
-	b.m.requests.WithLabelValues(c.app, c.outcome).Inc()
+	b.m.request(c.app, c.outcome)
 	b.m.durByOut[c.outcome].Observe(total.Seconds())
 	if c.outcome == OutForwarded {
 		b.m.upstreamDur.Observe(c.upstream.Seconds())
@@ -243,11 +252,12 @@ func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !b.log.Enabled(r.Context(), level) {
 		return
 	}
-	attrs := []slog.Attr{
+	var buf [11]slog.Attr
+	attrs := append(buf[:0],
 		slog.String("app", c.app), slog.String("method", r.Method), slog.String("path", logPath(r.RequestURI)),
 		slog.Int("status", c.status), slog.String("outcome", c.outcome),
 		slog.Float64("latency_ms", ms(total)), slog.String("request_id", c.requestID),
-	}
+	)
 	if c.code != "" {
 		attrs = append(attrs, slog.String("code", c.code))
 	}
@@ -388,21 +398,31 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, c *call, bufp *[]
 
 	// Shared state: rate limits and idempotency keys.
 	var adm Admission
+	var buckets [2]Bucket
+	adm.Buckets = buckets[:0]
 	if app.rate != nil {
-		adm.Buckets = append(adm.Buckets, Bucket{Key: "{" + app.Name + "}:rl:app", Interval: app.rate.Interval(), Burst: app.rate.Burst})
+		adm.Buckets = append(adm.Buckets, Bucket{Key: app.rateKey, Interval: app.rate.Interval(), Burst: app.rate.Burst})
 	}
 	if rule.Rate != nil {
-		adm.Buckets = append(adm.Buckets, Bucket{Key: "{" + app.Name + "}:rl:" + rule.Route.Text, Interval: rule.Rate.Interval(), Burst: rule.Rate.Burst})
+		adm.Buckets = append(adm.Buckets, Bucket{Key: rule.rateKey, Interval: rule.Rate.Interval(), Burst: rule.Rate.Burst})
 	}
 	if idem != "" && r.Method == http.MethodPost {
-		adm.IdemKey = "{" + app.Name + "}:idem:" + hashHex(c.account, idem)
+		adm.IdemKey = app.idemPrefix + hashHex(c.account, idem)
 		adm.Fingerprint = fingerprint(r.Method, uri, c.account, body)
 		adm.IdemTTL = IdempotencyWindow
 	}
 	if len(adm.Buckets) > 0 || adm.IdemKey != "" {
-		ctx, cancel := context.WithTimeout(r.Context(), b.cfg.StoreTimeout)
-		dec, err := b.store.Admit(ctx, adm)
-		cancel()
+		var dec Decision
+		var err error
+		if b.localStore {
+			// The memory store answers at once and never waits on ctx:
+			// no timer to arm and stop per call.
+			dec, err = b.store.Admit(r.Context(), adm)
+		} else {
+			ctx, cancel := context.WithTimeout(r.Context(), b.cfg.StoreTimeout)
+			dec, err = b.store.Admit(ctx, adm)
+			cancel()
+		}
 		if err != nil {
 			c.outcome = OutStoreErr
 			b.m.storeErrs.Inc()
@@ -420,7 +440,7 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, c *call, bufp *[]
 		case Limited:
 			c.outcome = OutLimited
 			which := "application " + app.Name + " (" + app.rate.String() + ")"
-			if adm.Buckets[dec.Bucket].Key != "{"+app.Name+"}:rl:app" {
+			if adm.Buckets[dec.Bucket].Key != app.rateKey {
 				which = rule.Route.Text + " (" + rule.Rate.String() + ")"
 			}
 			return &denial{status: 429, typ: typeInvalidRequest, code: CodeRateLimited,
@@ -557,28 +577,8 @@ var errStop = errors.New("stop")
 // forward sends the request to Stripe with the app's key and relays the
 // answer, key scrubbed.
 func (b *Broker) forward(w http.ResponseWriter, r *http.Request, c *call, app *App, rawPath, rawQuery string, body []byte) *denial {
-	ctx, cancel := context.WithTimeout(r.Context(), b.cfg.UpstreamTimeout)
-	defer cancel()
-	u := &url.URL{Scheme: b.upstream.Scheme, Host: b.upstream.Host, Opaque: b.upstream.Path + rawPath, RawQuery: rawQuery}
-	out := &http.Request{
-		Method: r.Method, URL: u, Host: b.upstream.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: make(http.Header, len(forwardHeaders)+2), ContentLength: int64(len(body)),
-	}
-	for _, h := range forwardHeaders {
-		if v := r.Header[h]; len(v) == 1 {
-			out.Header[h] = v
-		}
-	}
-	out.Header["Authorization"] = []string{"Bearer " + app.key}
-	if len(body) > 0 {
-		out.Body = io.NopCloser(bytes.NewReader(body))
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	} else if r.Method == http.MethodPost {
-		out.Body = http.NoBody
-	}
-	out = out.WithContext(ctx)
 	t0 := time.Now()
-	resp, err := b.rt.RoundTrip(out)
+	resp, err := b.send(r, app, rawPath, rawQuery, body)
 	if err != nil {
 		c.outcome = OutUpstreamErr
 		b.log.Error("Stripe unreachable", "app", app.Name, "err", scrubErr(err, app.key))
@@ -591,17 +591,24 @@ func (b *Broker) forward(w http.ResponseWriter, r *http.Request, c *call, app *A
 	c.outcome = OutForwarded
 	c.status = resp.StatusCode
 	c.requestID = resp.Header.Get("Request-Id")
-	class := strconv.Itoa(resp.StatusCode/100) + "xx"
-	b.m.upstream.WithLabelValues(app.Name, class).Inc()
+	b.m.upstream.WithLabelValues(app.Name, statusClass(resp.StatusCode)).Inc()
 
 	h := w.Header()
 	for k, vv := range resp.Header {
 		if hopHeaders[k] {
 			continue
 		}
-		for _, v := range vv {
-			h.Add(k, strings.ReplaceAll(v, app.key, scrubMark))
+		// The answer's own header map and slices are handed over (keys
+		// are canonical already): no copy per header.
+		for i, v := range vv {
+			if strings.Contains(v, app.key) {
+				vv[i] = strings.ReplaceAll(v, app.key, scrubMark)
+			}
 		}
+		if old := h[k]; old != nil {
+			vv = append(old, vv...)
+		}
+		h[k] = vv
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength <= maxBufferedResponse {
 		rbp := respPool.Get().(*[]byte)
@@ -638,6 +645,66 @@ func (b *Broker) forward(w http.ResponseWriter, r *http.Request, c *call, app *A
 		sw.Flush()
 	}
 	return nil
+}
+
+// send makes the upstream call. With the broker's own pool it writes the
+// request straight from the incoming one (the allowed headers, the app's
+// Authorization, the body already in memory): no http.Request, header map,
+// URL or body copy per call, and no context timer, since the pool bounds
+// every exchange by its own timeout. Any other transport (an egress proxy,
+// tests) gets a regular http.Request.
+func (b *Broker) send(r *http.Request, app *App, rawPath, rawQuery string, body []byte) (*http.Response, error) {
+	target := b.upstream.Path + rawPath
+	if rawQuery != "" {
+		target += "?" + rawQuery
+	}
+	if l := b.lean; l != nil && l.timeout <= b.cfg.UpstreamTimeout {
+		return l.send(r.Context(), r, target, func(w *bufio.Writer) {
+			for _, h := range forwardHeaders {
+				if v := r.Header[h]; len(v) == 1 {
+					httppool.WriteField(w, h, v[0])
+				}
+			}
+			httppool.WriteField(w, "Authorization", app.bearer)
+		}, body)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), b.cfg.UpstreamTimeout)
+	u := &url.URL{Scheme: b.upstream.Scheme, Host: b.upstream.Host, Opaque: b.upstream.Path + rawPath, RawQuery: rawQuery}
+	out := &http.Request{
+		Method: r.Method, URL: u, Host: b.upstream.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, len(forwardHeaders)+2), ContentLength: int64(len(body)),
+	}
+	for _, h := range forwardHeaders {
+		if v := r.Header[h]; len(v) == 1 {
+			out.Header[h] = v
+		}
+	}
+	out.Header["Authorization"] = []string{app.bearer}
+	if len(body) > 0 {
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	} else if r.Method == http.MethodPost {
+		out.Body = http.NoBody
+	}
+	resp, err := b.rt.RoundTrip(out.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelBody{resp.Body, cancel}
+	return resp, nil
+}
+
+// cancelBody releases the call's context when the answer is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelBody) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // scrubErr renders an error without the key (a URL error never holds it,

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -22,7 +23,9 @@ import (
 // idempotent (GET, DELETE, or a POST with an Idempotency-Key, which Stripe
 // deduplicates) — the rule net/http follows.
 type leanTransport struct {
-	pool *httppool.Pool
+	pool    *httppool.Pool
+	host    string        // Host header
+	timeout time.Duration // bound of one exchange
 }
 
 func newLeanTransport(u *url.URL, tc *tls.Config, timeout time.Duration) *leanTransport {
@@ -41,7 +44,7 @@ func newLeanTransport(u *url.URL, tc *tls.Config, timeout time.Duration) *leanTr
 		}
 		cfg.ClientSessionCache = tls.NewLRUClientSessionCache(64)
 	}
-	return &leanTransport{pool: httppool.New(httppool.Options{
+	return &leanTransport{host: u.Host, timeout: timeout, pool: httppool.New(httppool.Options{
 		Addr: net.JoinHostPort(host, port), TLS: cfg, Timeout: timeout, DialTimeout: 10 * time.Second, MaxIdle: 256,
 	})}
 }
@@ -68,24 +71,37 @@ func (l *leanTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-	return l.pool.Do(r.Context(), r, retryable(r), func(w *bufio.Writer) { writeRequest(w, r, body) })
+	return l.pool.Do(r.Context(), r, retryable(r), func(w *bufio.Writer) {
+		writeRequest(w, r.Method, r.URL.RequestURI(), r.Host, func(w *bufio.Writer) {
+			for k, vv := range r.Header {
+				for _, v := range vv {
+					httppool.WriteField(w, k, v)
+				}
+			}
+		}, body)
+	})
 }
 
-// writeRequest writes the request line (the Opaque origin-form path the
-// broker validated), Host, the headers it set, and the body.
-func writeRequest(w *bufio.Writer, r *http.Request, body []byte) {
-	w.WriteString(r.Method)
+// send is the broker's call path (Broker.send): in is the application's
+// request (its method, its Idempotency-Key for the resend rule, its
+// context: the call is abandoned when the application goes away), target
+// the validated origin-form path and query, fields writes the header lines
+// to forward.
+func (l *leanTransport) send(ctx context.Context, in *http.Request, target string, fields func(*bufio.Writer), body []byte) (*http.Response, error) {
+	return l.pool.Do(ctx, in, retryable(in), func(w *bufio.Writer) { writeRequest(w, in.Method, target, l.host, fields, body) })
+}
+
+// writeRequest writes the request line (the origin-form target the broker
+// validated), Host, the header lines, Content-Length, and the body.
+func writeRequest(w *bufio.Writer, method, target, host string, fields func(*bufio.Writer), body []byte) {
+	w.WriteString(method)
 	w.WriteByte(' ')
-	w.WriteString(r.URL.RequestURI())
+	w.WriteString(target)
 	w.WriteString(" HTTP/1.1\r\nHost: ")
-	w.WriteString(r.Host)
+	w.WriteString(host)
 	w.WriteString("\r\n")
-	for k, vv := range r.Header {
-		for _, v := range vv {
-			httppool.WriteField(w, k, v)
-		}
-	}
-	if len(body) > 0 || r.Method == http.MethodPost {
+	fields(w)
+	if len(body) > 0 || method == http.MethodPost {
 		w.WriteString("Content-Length: ")
 		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(len(body)), 10))
 		w.WriteString("\r\n")

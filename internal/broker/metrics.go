@@ -2,6 +2,8 @@ package broker
 
 import (
 	"net/http"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -39,6 +41,29 @@ type Metrics struct {
 	reloads     *prometheus.CounterVec
 	apps        prometheus.Gauge
 	durByOut    map[string]prometheus.Observer
+	// byApp caches the request counters of the loaded apps (the series
+	// seedApps creates), so a call does not hash its labels into the
+	// vector: rebuilt on every policy load.
+	byApp atomic.Pointer[map[[2]string]prometheus.Counter]
+}
+
+// request counts one request of app with outcome.
+func (m *Metrics) request(app, outcome string) {
+	if c, ok := (*m.byApp.Load())[[2]string{app, outcome}]; ok {
+		c.Inc()
+		return
+	}
+	m.requests.WithLabelValues(app, outcome).Inc()
+}
+
+var statusClasses = [...]string{"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// statusClass is "2xx" for 200 and so on, without building a string.
+func statusClass(code int) string {
+	if c := code / 100; c >= 1 && c <= 5 {
+		return statusClasses[c]
+	}
+	return strconv.Itoa(code/100) + "xx"
 }
 
 var latencyBuckets = []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 80}
@@ -77,6 +102,7 @@ func NewMetrics() *Metrics {
 	}
 	r.MustRegister(m.requests, m.denied, m.upstream, m.duration, m.upstreamDur, m.added, m.retries, m.realKeys,
 		m.storeErrs, m.reloads, m.apps, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.byApp.Store(&map[[2]string]prometheus.Counter{})
 	m.durByOut = map[string]prometheus.Observer{}
 	for _, o := range outcomes {
 		m.durByOut[o] = m.duration.WithLabelValues(o)
@@ -89,12 +115,14 @@ func NewMetrics() *Metrics {
 // seedApps pre-creates the per-app series so dashboards see zeros.
 func (m *Metrics) seedApps(p *Policy) {
 	m.apps.Set(float64(len(p.Apps)))
+	byApp := map[[2]string]prometheus.Counter{}
 	for _, a := range p.Apps {
 		for _, o := range outcomes {
-			m.requests.WithLabelValues(a.Name, o)
+			byApp[[2]string{a.Name, o}] = m.requests.WithLabelValues(a.Name, o)
 		}
 		m.retries.WithLabelValues(a.Name)
 	}
+	m.byApp.Store(&byApp)
 }
 
 // Handler serves /metrics.

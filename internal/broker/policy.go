@@ -94,6 +94,10 @@ type App struct {
 	rate           *Rate
 	Rules          []*Rule
 	keyFingerprint string
+	// Made once per policy load, not per call: the Authorization value
+	// sent to Stripe, and the store keys of the app's rate bucket and of
+	// its idempotency keys.
+	bearer, rateKey, idemPrefix string
 }
 
 // KeyHint is the key's mode and last four characters, for logs.
@@ -106,6 +110,7 @@ type Rule struct {
 	Limits      Limits
 	RequireIdem bool
 	Rate        *Rate
+	rateKey     string // store key of the rule's bucket
 }
 
 // Rate is a GCRA limit: on average N per Per, with bursts of Burst.
@@ -301,6 +306,12 @@ func (p *Policy) compileApp(name string, f appFile, env Env) (*App, error) {
 			return nil, fmt.Errorf("allow[%d] %s: burst without rate", i, r.Text)
 		}
 		a.Rules = append(a.Rules, rule)
+	}
+	a.bearer = "Bearer " + a.key
+	a.rateKey = "{" + a.Name + "}:rl:app"
+	a.idemPrefix = "{" + a.Name + "}:idem:"
+	for _, r := range a.Rules {
+		r.rateKey = "{" + a.Name + "}:rl:" + r.Route.Text
 	}
 	return a, nil
 }

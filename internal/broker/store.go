@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"crypto/sha256"
 	"sync"
 	"time"
 )
@@ -80,19 +81,36 @@ type MemoryStore struct {
 
 	mu    sync.Mutex
 	tat   map[string]int64 // bucket → theoretical arrival time (unix ns)
-	idem  map[string]memIdem
+	idem  map[digest]memIdem
 	order []memOrder
 	head  int
+	buf   []byte // scratch for digests, under mu
 }
 
+// Idempotency keys and fingerprints are kept as fixed-size digests, not
+// strings: up to MaxKeys (a million) entries then hold no pointer, so the
+// garbage collector never scans them. As strings they were most of the
+// broker's live heap (32 MB for 165k keys), and marking it took 20-50 ms
+// of CPU every few seconds at 1,000 calls/s, the calls it overlapped
+// waiting on it: the p99.
+type digest [16]byte
+
 type memIdem struct {
-	fp      string
+	fp      digest
 	expires int64
 }
 
 type memOrder struct {
-	key     string
+	key     digest
 	expires int64
+}
+
+// digestOf is a collision-resistant digest of s (SHA-256, 128 bits): a
+// collision would let one request pass for another's retry.
+func (s *MemoryStore) digestOf(v string) digest {
+	s.buf = append(s.buf[:0], v...)
+	sum := sha256.Sum256(s.buf)
+	return digest(sum[:16])
 }
 
 // NewMemoryStore returns an empty store; now may be nil (time.Now).
@@ -103,7 +121,7 @@ func NewMemoryStore(maxKeys int, now func() time.Time) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryStore{MaxKeys: maxKeys, now: now, tat: map[string]int64{}, idem: map[string]memIdem{}}
+	return &MemoryStore{MaxKeys: maxKeys, now: now, tat: map[string]int64{}, idem: map[digest]memIdem{}}
 }
 
 // Admit implements Store.
@@ -112,9 +130,11 @@ func (s *MemoryStore) Admit(_ context.Context, a Admission) (Decision, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expire(now)
+	var key, fp digest
 	if a.IdemKey != "" {
-		if e, ok := s.idem[a.IdemKey]; ok && e.expires > now {
-			if e.fp == a.Fingerprint {
+		key, fp = s.digestOf(a.IdemKey), s.digestOf(a.Fingerprint)
+		if e, ok := s.idem[key]; ok && e.expires > now {
+			if e.fp == fp {
 				return Decision{Verdict: Retry}, nil
 			}
 			return Decision{Verdict: Conflict}, nil
@@ -138,8 +158,8 @@ func (s *MemoryStore) Admit(_ context.Context, a Admission) (Decision, error) {
 	}
 	if a.IdemKey != "" {
 		exp := now + int64(a.IdemTTL)
-		s.idem[a.IdemKey] = memIdem{fp: a.Fingerprint, expires: exp}
-		s.order = append(s.order, memOrder{a.IdemKey, exp})
+		s.idem[key] = memIdem{fp: fp, expires: exp}
+		s.order = append(s.order, memOrder{key, exp})
 		for len(s.idem) > s.MaxKeys && s.head < len(s.order) {
 			s.forgetOldest()
 		}
