@@ -12,6 +12,8 @@
 # Goal (issue 14): p99 added by the broker < 1 ms at 1,000 calls/s.
 # Knobs (env): DUR=15s CONNS=32 RATE=1000 REPEAT=3 RATE_DUR=15s PHASES="max rate"
 #   BROKER_ENV="GOGC=200 ..." (environment of the broker processes, for experiments)
+#   BASE_BIN=/path/to/stripeguard: another build (e.g. of main) measured side by side with
+#   this one in the same run: its own max phase and its own paired rate runs (A/B)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,6 +24,7 @@ REPEAT=${REPEAT:-3}
 RATE_DUR=${RATE_DUR:-15s}
 PHASES=${PHASES:-max rate}
 BROKER_ENV=${BROKER_ENV:-}
+BASE_BIN=${BASE_BIN:-}
 KEY="sk_test_$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)"
 
 W=$(mktemp -d)
@@ -66,7 +69,7 @@ TOML
 
 start_broker() { # port logfile extra-args...
 	local port=$1 log=$2; shift 2
-	env $BROKER_ENV "$W/stripeguard" broker --policy "$W/broker.toml" --listen "127.0.0.1:$port" \
+	env $BROKER_ENV "${SG:-$W/stripeguard}" broker --policy "$W/broker.toml" --listen "127.0.0.1:$port" \
 		--stripe-api-base "https://127.0.0.1:$UP" --stripe-ca "$W/up.pem" --log-format json "$@" 2>"$log" &
 	BPID=$!; PIDS+=($BPID)
 	waitport "$port"
@@ -87,6 +90,12 @@ echo "# 1. maximum throughput ($CONNS connections, $DUR each)"
 run -target "direct-max=https://127.0.0.1:$UP" -mode max -conns "$CONNS" -duration "$DUR"
 run -target "refproxy-max=http://127.0.0.1:$RP" -mode max -conns "$CONNS" -duration "$DUR"
 run -target "broker-max=http://127.0.0.1:$BP" -mode max -conns "$CONNS" -duration "$DUR"
+if [ -n "$BASE_BIN" ]; then
+	BBP=$(freeport)
+	SG="$BASE_BIN" start_broker "$BBP" "$W/base.log" --admin-listen off
+	BBPID=$BPID
+	run -target "base-max=http://127.0.0.1:$BBP" -mode max -conns "$CONNS" -duration "$DUR"
+fi
 BP2=$(freeport)
 start_broker "$BP2" /dev/null --log-level warn --admin-listen off
 run -target "broker-max-nolog=http://127.0.0.1:$BP2" -mode max -conns "$CONNS" -duration "$DUR"
@@ -111,6 +120,11 @@ for i in $(seq "$REPEAT"); do
 		-mode rate -rate "$RATE" -conns "$CONNS" -duration "$RATE_DUR"
 	run -target "direct-pr-$i=https://127.0.0.1:$UP" -target "refproxy-pr-$i=http://127.0.0.1:$RP" \
 		-mode rate -rate "$RATE" -conns "$CONNS" -duration "$RATE_DUR"
+	if [ -n "$BASE_BIN" ]; then
+		[ -n "${BBP:-}" ] || { BBP=$(freeport); SG="$BASE_BIN" start_broker "$BBP" "$W/base.log" --admin-listen off; }
+		run -target "direct-pbb-$i=https://127.0.0.1:$UP" -target "base-pb-$i=http://127.0.0.1:$BBP" \
+			-mode rate -rate "$RATE" -conns "$CONNS" -duration "$RATE_DUR"
+	fi
 	run -target "direct-rate-$i=https://127.0.0.1:$UP" -target "broker-rate-$i=http://127.0.0.1:$BP" -target "refproxy-rate-$i=http://127.0.0.1:$RP" \
 		-mode rate -rate "$RATE" -conns "$CONNS" -duration "$RATE_DUR"
 done
@@ -140,6 +154,7 @@ function get(k,  i,a){ for(i=1;i<=NF;i++){ split($i,a,"="); if(a[1]==k) return a
 /^PAIRED refproxy-rate/ { split($3,a,"="); split($4,b,"="); nr++; r50[nr]=a[2]; r99[nr]=b[2]; next }
 /^PAIRED broker-pb/ { split($3,a,"="); split($4,b,"="); npb++; pb50[npb]=a[2]; pb99[npb]=b[2]; next }
 /^PAIRED refproxy-pr/ { split($3,a,"="); split($4,b,"="); npr++; pr50[npr]=a[2]; pr99[npr]=b[2]; next }
+/^PAIRED base-pb/ { split($3,a,"="); split($4,b,"="); nbb++; bb50[nbb]=a[2]; bb99[nbb]=b[2]; next }
 /^# load average/ { loads = loads " " $4 }
 /^INPROC q=/ { split($2,a,"="); split($3,b,"="); inproc[a[2]]=b[2]; next }
 /^INPROC calls=/ { split($2,a,"="); incalls=a[2]; next }
@@ -148,12 +163,15 @@ END {
 	printf "%-22s %10s %9s %9s %7s\n", "phase", "calls/s", "p50 ms", "p99 ms", "errors"
 	for(i=0;i<n;i++){ l=order[i]; printf "%-22s %10s %9s %9s %7s\n", l, ops[l], p50[l], p99[l], err[l]; te+=err[l] }
 	if (n > 0 && ops["broker-max"] > 0) printf "\nthroughput: broker / reference proxy %.2fx (no logs: %.2fx); broker / direct %.2f\n", ops["broker-max"]/ops["refproxy-max"], ops["broker-max-nolog"]/ops["refproxy-max"], ops["broker-max"]/ops["direct-max"]
+	if (ops["base-max"] > 0) printf "throughput: this build / BASE_BIN build %.2fx\n", ops["broker-max"]/ops["base-max"]
 	if (ops["broker-redis-max"] > 0) printf "with the Redis store: %.0f calls/s (%.2fx the memory store)\n", ops["broker-redis-max"], ops["broker-redis-max"]/ops["broker-max"]
 	if (nb == 0) { if (te > 0) { print "FAIL: errors"; exit 1 }; exit }
 	printf "load average (1 min) before each repeat:%s\n", loads
 	isort(pb50, npb); isort(pb99, npb); isort(pr50, npr); isort(pr99, npr); m=int((npb+1)/2)
 	printf "(a) added latency at %s calls/s, one proxy at a time (minus direct, paired, median of %d): broker p50 %+.3f ms, p99 %+.3f ms; reference proxy p50 %+.3f ms, p99 %+.3f ms\n", rate, npb, pb50[m], pb99[m], pr50[m], pr99[m]
 	printf "(a) broker p99 runs:"; for(i=1;i<=npb;i++) printf " %+.3f", pb99[i]; printf "; reference p99 runs:"; for(i=1;i<=npr;i++) printf " %+.3f", pr99[i]; print ""
+	if (nbb > 0) { isort(bb50, nbb); isort(bb99, nbb); mb=int((nbb+1)/2)
+		printf "(a) BASE_BIN build, same method: broker p50 %+.3f ms, p99 %+.3f ms; p99 runs:", bb50[mb], bb99[mb]; for(i=1;i<=nbb;i++) printf " %+.3f", bb99[i]; print "" }
 	isort(b50, nb); isort(b99, nb); isort(r50, nr); isort(r99, nr); m=int((nb+1)/2)
 	printf "(b) added latency at %s calls/s, both proxies at once (minus direct, paired, median of %d): broker p50 %+.3f ms, p99 %+.3f ms; reference proxy p50 %+.3f ms, p99 %+.3f ms\n", rate, nb, b50[m], b99[m], r50[m], r99[m]
 	printf "(b) broker p99 runs:"; for(i=1;i<=nb;i++) printf " %+.3f", b99[i]; printf "; reference p99 runs:"; for(i=1;i<=nr;i++) printf " %+.3f", r99[i]; print ""

@@ -70,6 +70,63 @@ route = "GET /v1/customers/*"
 	})
 }
 
+// BenchmarkServeHTTPUpstream: the handler of BenchmarkServeHTTP with the
+// broker's default transport (the keep-alive TLS pool) to a loopback HTTPS
+// "Stripe": the whole per-call work of the broker, allocations included,
+// except the application's own socket.
+func BenchmarkServeHTTPUpstream(b *testing.B) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.Header.Get("Authorization") != "Bearer "+testKey {
+			w.WriteHeader(401)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Request-Id", "req_bench")
+		io.WriteString(w, benchIntent)
+	}))
+	srv.EnableHTTP2 = false
+	srv.StartTLS()
+	defer srv.Close()
+	ca := filepath.Join(b.TempDir(), "ca.pem")
+	writeCertPEM(b, ca, srv.Certificate())
+	p := mustPolicy(b, `
+[app.shop]
+token_sha256 = ["`+HashToken(testToken).String()+`"]
+key_env = "K"
+require_idempotency_key = true
+rate = "1000000/s"
+burst = 1000000000
+[[app.shop.allow]]
+route = "POST /v1/payment_intents"
+max_amount = 100000
+currencies = ["usd"]
+`)
+	br, err := NewWithPolicy(Config{Upstream: srv.URL, UpstreamTLS: UpstreamOptions{CAFile: ca}}, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := "amount=1000&currency=usd&customer=cus_123&description=bench&payment_method_types[0]=card"
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("POST", "/v1/payment_intents", strings.NewReader(body))
+			r.Header.Set("Authorization", "Bearer "+testToken)
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("Idempotency-Key", "k"+strconv.FormatInt(n.Add(1), 36))
+			w := httptest.NewRecorder()
+			br.ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatalf("%d %s", w.Code, w.Body)
+			}
+		}
+	})
+	if c, ok := br.rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 func BenchmarkSplitPath(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
