@@ -501,12 +501,180 @@ func (a *analysis) handRolledSite(f *pyast.Func) (*pyast.Node, bool) {
 			return site == nil
 		})
 	}
-	if site == nil {
+	// A verifier compares the MAC itself (not merely anything, such as a
+	// test's status code after posting a signed request, or a `secret is
+	// None` check before signing), and checks Stripe's scheme: GitHub,
+	// Shopify or an app's own outgoing signatures in a module that also
+	// talks to Stripe are not Stripe verification.
+	if site == nil || !a.comparesMAC(f) || !a.stripeScheme(f, site) {
 		a.handRoll[f] = 1
 		return nil, false
 	}
 	a.handRoll[f] = 2
 	return site, true
+}
+
+// compareFuncs compare two digests in constant time (or not).
+var compareFuncs = map[string]bool{"compare_digest": true, "constant_time_compare": true, "secure_compare": true,
+	"safe_str_cmp": true, "safe_compare": true, "const_time_compare": true, "timing_safe_compare": true}
+
+// comparesMAC: f compares a MAC value (an HMAC or digest it computes, or a
+// signing helper's result) with == / != / in, or passes one to a
+// comparison function.
+func (a *analysis) comparesMAC(f *pyast.Func) bool {
+	m := f.Module
+	hit := false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if hit {
+			return false
+		}
+		var operands []*pyast.Node
+		switch n.Kind {
+		case "comparison_operator":
+			kids := n.NamedChildren()
+			if len(kids) != 2 {
+				return true
+			}
+			switch strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start])) {
+			case "==", "!=", "in", "not in":
+				operands = kids
+			}
+		case "call":
+			if compareFuncs[pyast.LastSegment(m.CallName(n))] {
+				operands, _ = m.CallArgs(n)
+			}
+		}
+		for _, side := range operands {
+			if a.isMACValue(m, f, side) {
+				hit = true
+				break
+			}
+		}
+		return true
+	})
+	return hit
+}
+
+// isMACValue: the value of n is a MAC: hmac.new(…).hexdigest(), a digest,
+// a signing helper's result, or a string built from one ("sha256=" + …,
+// base64 of it) — through assignments. An attribute of something that
+// was built with a MAC inside (a test client's response) is not.
+func (a *analysis) isMACValue(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
+	for _, o := range a.p.Origins(m, f, n, 2) {
+		if a.macExpr(o.M, o.F, pyast.Unparen(o.N), 3) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) macExpr(m *pyast.Module, f *pyast.Func, n *pyast.Node, depth int) bool {
+	if n == nil || depth < 0 {
+		return false
+	}
+	switch n.Kind {
+	case "call":
+		q := m.CallName(n)
+		switch q {
+		case "hmac.new", "hmac.HMAC", "hmac.digest":
+			return true
+		}
+		fn := pyast.Unparen(n.Child("function"))
+		if fn != nil && fn.Kind == "attribute" {
+			switch m.Text(fn.Child("attribute")) {
+			case "hexdigest", "digest":
+				return true
+			case "decode", "encode", "lower", "strip":
+				return a.macExpr(m, f, pyast.Unparen(fn.Child("object")), depth-1)
+			}
+		}
+		switch pyast.LastSegment(q) {
+		case "b64encode", "urlsafe_b64encode", "hexlify", "str", "bytes":
+			if arg := m.Arg(n, 0, ""); arg != nil {
+				return a.macExpr(m, f, pyast.Unparen(arg), depth-1)
+			}
+		}
+		return a.isSigner(a.p.ResolveCall(m, f, n))
+	case "binary_operator":
+		for _, k := range n.NamedChildren() {
+			if a.macExpr(m, f, pyast.Unparen(k), depth-1) {
+				return true
+			}
+		}
+	case "string":
+		for _, c := range n.Children {
+			if c.Kind == "interpolation" {
+				for _, k := range c.NamedChildren() {
+					if a.macExpr(m, f, pyast.Unparen(k), depth-1) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stripeScheme: the hand-made check is Stripe's: the verifier, the
+// signing helper it calls or the arguments its callers pass name Stripe
+// or a whsec_ secret, or parse the v1 signature of a Stripe-Signature
+// header ("t=…,v1=…").
+func (a *analysis) stripeScheme(f *pyast.Func, site *pyast.Node) bool {
+	if stripeTokens(f.Module, f.Body()) {
+		return true
+	}
+	// Module constants the verifier reads (a compiled header pattern, the
+	// secret's setting name).
+	hit := false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if hit || n.Kind != "identifier" {
+			return !hit
+		}
+		for _, o := range a.p.Origins(f.Module, f, n, 1) {
+			if o.F == nil && o.N != n && stripeTokens(o.M, o.N) {
+				hit = true
+			}
+		}
+		return !hit
+	})
+	if hit {
+		return true
+	}
+	if g := a.p.ResolveCall(f.Module, f, site); g != nil && stripeTokens(g.Module, g.Body()) {
+		return true
+	}
+	for _, cs := range a.p.CallersOf(f) {
+		if stripeTokens(cs.M, cs.Call.Child("arguments")) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripeTokens: an identifier or string under n names Stripe or a whsec_
+// secret, or a string is the v1 scheme ("v1", "v1=…", r"t=(\d+),v1=…").
+func stripeTokens(m *pyast.Module, n *pyast.Node) bool {
+	if n == nil {
+		return false
+	}
+	hit := false
+	n.Walk(func(x *pyast.Node) bool {
+		if hit {
+			return false
+		}
+		switch x.Kind {
+		case "identifier", "string_content":
+			t := strings.ToLower(m.Text(x))
+			if strings.Contains(t, "stripe") || strings.Contains(t, "whsec") {
+				hit = true
+			}
+			if x.Kind == "string_content" && (t == "v1" || strings.Contains(t, "v1=")) {
+				hit = true
+			}
+		}
+		return !hit
+	})
+	return hit
 }
 
 // handRolledChecks reports hand-rolled verifiers of the driven modules:
