@@ -127,7 +127,7 @@ var (
 	RefetchUnverified = &rules.Rule{
 		ID: "webhook/refetch-unverified", Threat: finding.WebhookForgery, Severity: finding.Low,
 		Name:         "Unsigned payload, event re-fetched from the API",
-		Description:  "The handler does not verify the signature but only takes the event id from the payload and re-fetches the event with stripe.Event.retrieve. Forgery is not possible, but anyone can make the app call Stripe (cost, rate limits).",
+		Description:  "The handler does not verify the signature but only takes the event id from the payload (and livemode or account, which select how to fetch it; logging the payload is allowed) and re-fetches the event with stripe.Event.retrieve, directly or through a helper. Forgery is not possible, but anyone can make the app call Stripe (cost, rate limits).",
 		Mitigation:   "Also verify the signature so that unauthenticated requests are rejected before any API call.",
 		MitigationID: MitigationVerified,
 		Vulnerable:   "event = stripe.Event.retrieve(json.loads(request.data)['id'])",
