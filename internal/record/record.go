@@ -71,6 +71,12 @@ type Problem struct {
 	// Startup: a module Python imports at every start (sitecustomize,
 	// usercustomize).
 	Startup bool
+	// LineEndings: a modified file whose size gap is what converting some
+	// of its line endings makes (no CR left and RECORD larger by at most
+	// its line count, or the reverse). A file that had mixed endings
+	// before git normalised them cannot be rebuilt to prove it, so this
+	// is a likelihood, not a match.
+	LineEndings bool
 }
 
 // Dist is one installed distribution and what verifying it found.
@@ -412,7 +418,8 @@ func (v *verifier) check(j *job, h hash.Hash, buf []byte) {
 		// Some builders (older Debian tooling) write hex digests.
 		got = j.want
 	}
-	if got != j.want && j.size >= 0 && j.size != n && v.sameButLineEndings(j, h, n) {
+	eol := false
+	if got != j.want && j.size >= 0 && j.size != n && v.sameButLineEndings(j, h, n, &eol) {
 		// A site-packages tree that went through git with autocrlf (a
 		// venv committed from Windows) has its text files' line
 		// endings converted: the content is what RECORD lists.
@@ -430,7 +437,10 @@ func (v *verifier) check(j *job, h hash.Hash, buf []byte) {
 		if j.size >= 0 && j.size != n {
 			detail += fmt.Sprintf("; size %d, RECORD says %d", n, j.size)
 		}
-		v.problem(j.dist, &Problem{Kind: Modified, Path: j.path, Detail: detail})
+		if eol {
+			detail += "; the gap is what converting line endings makes (a tree committed through git autocrlf?)"
+		}
+		v.problem(j.dist, &Problem{Kind: Modified, Path: j.path, Detail: detail, LineEndings: eol})
 	case j.size >= 0 && j.size != n:
 		v.problem(j.dist, &Problem{Kind: Modified, Path: j.path, Detail: fmt.Sprintf("size %d, RECORD says %d", n, j.size)})
 	}
@@ -444,7 +454,10 @@ const maxEOLCheck = 4 << 20
 // its line endings are converted back (LF to CRLF when the file has no CR,
 // CRLF to LF otherwise), and the size difference is what such a
 // conversion makes. A changed byte anywhere else still fails the hash.
-func (v *verifier) sameButLineEndings(j *job, h hash.Hash, n int64) bool {
+//
+// *plausible is set when the size gap fits a partial conversion (mixed
+// endings) that the hash cannot confirm.
+func (v *verifier) sameButLineEndings(j *job, h hash.Hash, n int64, plausible *bool) bool {
 	if n > maxEOLCheck || j.size > 2*maxEOLCheck {
 		return false
 	}
@@ -454,12 +467,22 @@ func (v *verifier) sameButLineEndings(j *job, h hash.Hash, n int64) bool {
 	}
 	var conv []byte
 	if crlf := bytes.Count(b, []byte("\r\n")); crlf > 0 {
+		if gap := n - j.size; gap > 0 && gap < int64(crlf) {
+			*plausible = true
+		}
 		if n-int64(crlf) != j.size {
 			return false
 		}
 		conv = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 	} else {
-		if bytes.IndexByte(b, '\r') >= 0 || n+int64(bytes.Count(b, []byte("\n"))) != j.size {
+		if bytes.IndexByte(b, '\r') >= 0 {
+			return false
+		}
+		lf := int64(bytes.Count(b, []byte("\n")))
+		if gap := j.size - n; gap > 0 && gap < lf {
+			*plausible = true
+		}
+		if n+lf != j.size {
 			return false
 		}
 		conv = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))

@@ -311,7 +311,15 @@ func TestLineEndingConversion(t *testing.T) {
 		"winpkg modified " + site + "/winpkg/c.py pth=false",
 		"winpkg modified " + site + "/winpkg/d.py pth=false",
 	}
-	if g := problems(e.verify()); strings.Join(g, "\n") != strings.Join(want, "\n") {
+	r := e.verify()
+	if g := problems(r); strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n got:\n  %s\nwant:\n  %s", strings.Join(g, "\n  "), strings.Join(want, "\n  "))
+	}
+	// d.py had mixed endings before the conversion: the gap fits one,
+	// the hash cannot show it. b.py and c.py do not fit.
+	for _, p := range r.Dists[0].Problems {
+		if want := strings.HasSuffix(p.Path, "/d.py"); p.LineEndings != want {
+			t.Errorf("%s: LineEndings=%v, want %v (%s)", p.Path, p.LineEndings, want, p.Detail)
+		}
 	}
 }
