@@ -64,7 +64,7 @@ func scanCommand(name string, args []string, std Stdio) int {
 	withHistory := fs.Bool("history", name == "history", "also scan every commit of the git history (all refs, and objects no ref reaches) for keys")
 	var branches listFlag
 	fs.Var(&branches, "branch", "with --history: walk only the history of this `ref` (repeatable; default every ref)")
-	since := fs.String("since", "", "with --history: only commits after this `DATE or REV` (e.g. 2024-01-01, v2.0)")
+	since := fs.String("since", "", "with --history: only commits after this `DATE or REV` (2024-01-01, RFC 3339, 2 weeks ago, or a revision such as v2.0)")
 	maxCommits := fs.Int("max-commits", 0, "with --history: only the newest `N` commits")
 	unreachable := fs.Bool("unreachable", true, "with --history: also scan commits and blobs no ref reaches (reflog, dangling); -unreachable=false to skip")
 	doVerify := fs.Bool("verify", false, "ask the Stripe API whether each secret key found still works (one read-only GET /v1/balance per key)")

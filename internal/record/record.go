@@ -71,6 +71,12 @@ type Problem struct {
 	// Startup: a module Python imports at every start (sitecustomize,
 	// usercustomize).
 	Startup bool
+	// LineEndings: a modified file whose size gap is what converting some
+	// of its line endings makes (no CR left and RECORD larger by at most
+	// its line count, or the reverse). A file that had mixed endings
+	// before git normalised them cannot be rebuilt to prove it, so this
+	// is a likelihood, not a match.
+	LineEndings bool
 }
 
 // Dist is one installed distribution and what verifying it found.
@@ -412,6 +418,14 @@ func (v *verifier) check(j *job, h hash.Hash, buf []byte) {
 		// Some builders (older Debian tooling) write hex digests.
 		got = j.want
 	}
+	eol := false
+	if got != j.want && j.size >= 0 && j.size != n && v.sameButLineEndings(j, h, n, &eol) {
+		// A site-packages tree that went through git with autocrlf (a
+		// venv committed from Windows) has its text files' line
+		// endings converted: the content is what RECORD lists.
+		got = j.want
+		n = j.size
+	}
 	v.mu.Lock()
 	v.res.Files++
 	v.res.Bytes += n
@@ -423,10 +437,60 @@ func (v *verifier) check(j *job, h hash.Hash, buf []byte) {
 		if j.size >= 0 && j.size != n {
 			detail += fmt.Sprintf("; size %d, RECORD says %d", n, j.size)
 		}
-		v.problem(j.dist, &Problem{Kind: Modified, Path: j.path, Detail: detail})
+		if eol {
+			detail += "; the gap is what converting line endings makes (a tree committed through git autocrlf?)"
+		}
+		v.problem(j.dist, &Problem{Kind: Modified, Path: j.path, Detail: detail, LineEndings: eol})
 	case j.size >= 0 && j.size != n:
 		v.problem(j.dist, &Problem{Kind: Modified, Path: j.path, Detail: fmt.Sprintf("size %d, RECORD says %d", n, j.size)})
 	}
+}
+
+// maxEOLCheck bounds the files re-read to test a line-ending conversion:
+// text files in a distribution are small.
+const maxEOLCheck = 4 << 20
+
+// sameButLineEndings: the file at j.path hashes to RECORD's digest once
+// its line endings are converted back (LF to CRLF when the file has no CR,
+// CRLF to LF otherwise), and the size difference is what such a
+// conversion makes. A changed byte anywhere else still fails the hash.
+//
+// *plausible is set when the size gap fits a partial conversion (mixed
+// endings) that the hash cannot confirm.
+func (v *verifier) sameButLineEndings(j *job, h hash.Hash, n int64, plausible *bool) bool {
+	if n > maxEOLCheck || j.size > 2*maxEOLCheck {
+		return false
+	}
+	b, err := readLimited(v.fsys, j.path, maxEOLCheck)
+	if err != nil || int64(len(b)) != n {
+		return false
+	}
+	var conv []byte
+	if crlf := bytes.Count(b, []byte("\r\n")); crlf > 0 {
+		if gap := n - j.size; gap > 0 && gap < int64(crlf) {
+			*plausible = true
+		}
+		if n-int64(crlf) != j.size {
+			return false
+		}
+		conv = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	} else {
+		if bytes.IndexByte(b, '\r') >= 0 {
+			return false
+		}
+		lf := int64(bytes.Count(b, []byte("\n")))
+		if gap := j.size - n; gap > 0 && gap < lf {
+			*plausible = true
+		}
+		if n+lf != j.size {
+			return false
+		}
+		conv = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	}
+	h.Reset()
+	h.Write(conv)
+	sum := h.Sum(nil)
+	return base64.RawURLEncoding.EncodeToString(sum) == j.want || strings.EqualFold(j.want, hex.EncodeToString(sum))
 }
 
 // onlyReader hides WriterTo/ReaderFrom so io.CopyBuffer uses our buffer.

@@ -285,3 +285,41 @@ func FuzzRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestLineEndingConversion: a tree that went through git with autocrlf
+// (a venv committed from Windows) has text files whose line endings were
+// converted; that is not tampering. A conversion plus any other change,
+// or a size change that is not the line count, still is.
+func TestLineEndingConversion(t *testing.T) {
+	crlf := "{% if alerts %}\r\n<ul>\r\n</ul>\r\n{% endif %}\r\n"
+	lf := strings.ReplaceAll(crlf, "\r\n", "\n")
+	e := newEnv(t)
+	e.dist(site, "winpkg", "1.0", map[string]string{
+		"winpkg/alerts.html": crlf, // recorded with CRLF, checked out with LF
+		"winpkg/a.py":        lf,   // recorded with LF, checked out with CRLF
+		"winpkg/b.py":        crlf, // converted and changed
+		"winpkg/c.py":        lf,   // bytes added
+		"winpkg/d.py":        "x\r\ny\n",
+	})
+	e.write(site+"/winpkg/alerts.html", lf)
+	e.write(site+"/winpkg/a.py", crlf)
+	e.write(site+"/winpkg/b.py", strings.Replace(lf, "<ul>", "<ol>", 1))
+	e.write(site+"/winpkg/c.py", lf+"12345")
+	e.write(site+"/winpkg/d.py", "x\ny\n") // mixed endings: LF->CRLF would give x\r\ny\r\n
+	want := []string{
+		"winpkg modified " + site + "/winpkg/b.py pth=false",
+		"winpkg modified " + site + "/winpkg/c.py pth=false",
+		"winpkg modified " + site + "/winpkg/d.py pth=false",
+	}
+	r := e.verify()
+	if g := problems(r); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n got:\n  %s\nwant:\n  %s", strings.Join(g, "\n  "), strings.Join(want, "\n  "))
+	}
+	// d.py had mixed endings before the conversion: the gap fits one,
+	// the hash cannot show it. b.py and c.py do not fit.
+	for _, p := range r.Dists[0].Problems {
+		if want := strings.HasSuffix(p.Path, "/d.py"); p.LineEndings != want {
+			t.Errorf("%s: LineEndings=%v, want %v (%s)", p.Path, p.LineEndings, want, p.Detail)
+		}
+	}
+}

@@ -168,6 +168,15 @@ func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, m
 			f.Message += ", in test code (a test fixture; if it is also the real secret of a deployed endpoint or account, roll it)"
 		}
 	}
+	if secret != "" && f.Context == "" && secrets.ExampleSeverity(credOf(secret)) != finding.SeverityUnknown {
+		if at := offsetOf(m.Src, line, f.Column); at >= 0 && secrets.InExample(m.Src, at) {
+			// Field(examples=["whsec_…"]): the schema documents the
+			// format; the raw detector lowers it the same way.
+			f.Severity = secrets.ExampleSeverity(credOf(secret))
+			f.Context = secrets.ExampleContext
+			f.Message += secrets.ExampleNote
+		}
+	}
 	if related != nil {
 		f.Related = []finding.Location{*related}
 	}
@@ -331,6 +340,23 @@ func (a *analysis) stringLiteral(m *pyast.Module, n *pyast.Node) {
 		return
 	}
 	a.emit(HardcodedWebhookSecret, m, n.Line, v, "", fmt.Sprintf("Webhook signing secret %s is hard-coded in the code", finding.Redact(v)), evidence(m, n, v), finding.SeverityUnknown, nil)
+}
+
+// offsetOf is the byte offset of a 1-based line and column in src, -1 when
+// out of range.
+func offsetOf(src []byte, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	if col < 1 || off+col-1 >= len(src) {
+		return -1
+	}
+	return off + col - 1
 }
 
 func nameOr(s string) string {

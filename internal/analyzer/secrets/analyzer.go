@@ -325,7 +325,10 @@ func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m
 		where = "in a Kubernetes Secret manifest"
 		advice = "Commit sealed or external secrets (SealedSecrets, External Secrets Operator, SOPS), never the plain manifest."
 	case filekind.YAML, filekind.JSON, filekind.TOML, filekind.INI:
-		where = "in a " + kind.Describe() + " file"
+		where = "in a " + kind.Describe()
+		if !strings.HasSuffix(where, " file") {
+			where += " file" // "a YAML configuration file", not "a JSON file file"
+		}
 		advice = "Reference an environment variable or secret manager entry instead of the value."
 	case filekind.CSV:
 		where = "in CSV data"
@@ -357,6 +360,11 @@ func (a *Analyzer) emit(sink finding.Sink, f *source.File, kind filekind.Kind, m
 		r.Severity = TestFixtureSeverity(m.Cred)
 		r.Context = TestFixtureContext
 		where += ", in test code (a test fixture; if it is also the real secret of a deployed endpoint or account, roll it)"
+	}
+	if rule != DocumentationKey && r.Context != TestFixtureContext && ExampleSeverity(m.Cred) != finding.SeverityUnknown && !m.Encoded && InExample(f.Data, m.Start) {
+		r.Severity = ExampleSeverity(m.Cred)
+		r.Context = ExampleContext
+		where += ExampleNote
 	}
 	if rule == DocumentationKey {
 		r.Message = "Stripe's documentation example key (" + docKeys[m.Key] + ") " + where + "; not a leak, but the code was copied from the docs"

@@ -129,6 +129,18 @@ func (c *checks) distProblems(e pydeps.Env, d *record.Dist) int {
 		if k == record.Missing && allData && !isStripe {
 			sev = finding.Low // scripts, data and metadata files
 		}
+		eolOnly := k == record.Modified
+		for _, p := range ps {
+			eolOnly = eolOnly && p.LineEndings
+		}
+		if eolOnly && sev < finding.Critical {
+			// Every gap is what a line-ending conversion makes (a venv
+			// committed from Windows): likely, not provable.
+			sev = finding.Medium
+			if allData && !isStripe {
+				sev = finding.Low
+			}
+		}
 		f.Severity = sev
 		f.File = joinDisplay(e.Display, lead.Path)
 		f.Key = string(k) + ":" + pydeps.Normalize(d.Name)

@@ -3,6 +3,8 @@ package supplychain
 import (
 	"archive/zip"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -382,4 +384,59 @@ func zipDir(t testing.TB, dir, out string) {
 		t.Fatal(err)
 	}
 	f.Close()
+}
+
+// TestCommittedWindowsVenv: a venv committed from Windows went through git
+// autocrlf. Files whose line endings were fully converted verify; files
+// that had mixed endings can only be explained (low for data, medium for
+// code); a real change next to them is still high.
+func TestCommittedWindowsVenv(t *testing.T) {
+	dir := t.TempDir()
+	sp := ".venv/Lib/site-packages/"
+	put := func(rel, content string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return fmt.Sprintf("sha256=%s,%d", base64.RawURLEncoding.EncodeToString(sum[:]), len(s))
+	}
+	// dist installs name with recorded (what the wheel had) and on-disk
+	// (what the checkout has) contents.
+	dist := func(name string, files map[string][2]string) {
+		di := name + "-1.0.dist-info/"
+		meta := "Metadata-Version: 2.1\nName: " + name + "\nVersion: 1.0\n"
+		put(sp+di+"METADATA", meta)
+		put(sp+di+"INSTALLER", "pip\n")
+		rows := []string{di + "METADATA," + rec(meta), di + "INSTALLER," + rec("pip\n")}
+		for rel, c := range files {
+			put(sp+rel, c[1])
+			rows = append(rows, rel+","+rec(c[0]))
+		}
+		sort.Strings(rows)
+		put(sp+di+"RECORD", strings.Join(append(rows, di+"RECORD,,"), "\n")+"\n")
+	}
+	put(".venv/pyvenv.cfg", "home = C:\\Python312\n")
+	crlf := "<ul>\r\n{% for a in alerts %}\r\n<li>{{ a }}</li>\r\n{% endfor %}\r\n</ul>\r\n"
+	lf := strings.ReplaceAll(crlf, "\r\n", "\n")
+	dist("tmplpkg", map[string][2]string{"tmplpkg/alerts.html": {crlf, lf}, "tmplpkg/__init__.py": {"x = 1\r\n", "x = 1\n"}})
+	dist("mixedpkg", map[string][2]string{"mixedpkg/README.txt": {"a\r\nb\nc\r\n", "a\nb\nc\n"}})
+	dist("codepkg", map[string][2]string{"codepkg/__init__.py": {"import os\r\nx = 1\n", "import os\nx = 1\n"}})
+	dist("evilpkg", map[string][2]string{"evilpkg/__init__.py": {"x = 1\r\ny = 2\r\n", "x = 1\nimport os\n"}})
+
+	c := scan(t, dir, analyzer.Options{}, nil)
+	diff(t, c, []string{
+		"supplychain/record-mismatch " + sp + "codepkg/__init__.py:0 medium",
+		"supplychain/record-mismatch " + sp + "evilpkg/__init__.py:0 high",
+		"supplychain/record-mismatch " + sp + "mixedpkg/README.txt:0 low",
+	})
+	f := finding1(t, c, RecordMismatch.ID, sp+"mixedpkg/README.txt", 0)
+	if !strings.Contains(f.Message, "line endings") {
+		t.Errorf("message does not explain: %s", f.Message)
+	}
 }

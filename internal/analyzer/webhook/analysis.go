@@ -263,7 +263,7 @@ func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
 			if x.Kind == "call" {
 				if l := pyast.LastSegment(m.DottedName(x.Child("function"))); l == "Depends" || l == "Security" {
 					if dep := m.Arg(x, 0, "dependency"); dep != nil {
-						if g := a.resolveName(m, f, m.DottedName(dep)); g != nil && a.verifies(g, callDepth) {
+						if g := a.depTarget(m, f, dep); g != nil && a.verifies(g, callDepth) {
 							found = "dependency " + m.Text(dep)
 							a.guardFunc = g
 						}
@@ -280,6 +280,50 @@ func (a *analysis) wrapperVerifies(h *handler) (bool, string) {
 		check(d)
 	}
 	return found != "", found
+}
+
+// depTarget is the function FastAPI runs for Depends(dep): a function,
+// the __call__ of an instance (Depends(EventGetter(secret)), or a module
+// variable holding one), or the class's __init__ for Depends(SomeClass).
+func (a *analysis) depTarget(m *pyast.Module, f *pyast.Func, dep *pyast.Node) *pyast.Func {
+	dep = pyast.Unparen(dep)
+	if dep == nil {
+		return nil
+	}
+	if g := a.resolveName(m, f, m.DottedName(dep)); g != nil {
+		return g
+	}
+	classOf := func(mm *pyast.Module, name string) (*pyast.Module, *pyast.Class) {
+		if name == "" {
+			return nil, nil
+		}
+		if c := mm.Classes[name]; c != nil {
+			return mm, c
+		}
+		return a.p.LookupClassFrom(mm, mm.Qualify(name))
+	}
+	exprs := []pyast.Origin{{M: m, F: f, N: dep}}
+	if dep.Kind == "identifier" || dep.Kind == "attribute" {
+		exprs = append(exprs, a.p.Origins(m, f, dep, 2)...)
+	}
+	for _, o := range exprs {
+		n := pyast.Unparen(o.N)
+		switch n.Kind {
+		case "call":
+			if cm, c := classOf(o.M, o.M.DottedName(n.Child("function"))); c != nil {
+				if g := a.p.Method(cm, c, "__call__"); g != nil {
+					return g
+				}
+			}
+		case "identifier", "attribute":
+			if cm, c := classOf(o.M, o.M.DottedName(n)); c != nil {
+				if g := a.p.Method(cm, c, "__init__"); g != nil {
+					return g
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func (a *analysis) resolveName(m *pyast.Module, f *pyast.Func, name string) *pyast.Func {
@@ -380,7 +424,7 @@ func (a *analysis) dependencies(f *pyast.Func) []dependency {
 		if x.Kind == "call" {
 			if l := pyast.LastSegment(m.DottedName(x.Child("function"))); l == "Depends" || l == "Security" {
 				if dep := m.Arg(x, 0, "dependency"); dep != nil {
-					if g := a.resolveName(m, f, m.DottedName(dep)); g != nil {
+					if g := a.depTarget(m, f, dep); g != nil {
 						out = append(out, dependency{g, x})
 					}
 				}

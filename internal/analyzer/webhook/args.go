@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stripeguard/stripeguard/internal/analyzer/secrets"
 	"github.com/stripeguard/stripeguard/internal/finding"
 	"github.com/stripeguard/stripeguard/internal/pyast"
+	"github.com/stripeguard/stripeguard/internal/source/filekind"
 )
 
 // maxTolerance is the largest replay window (seconds) not reported: Stripe
@@ -56,6 +58,7 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 		return
 	}
 	clean := true
+	refused := a.secretRefused(m, f, call, arg)
 	if d := m.Qualify(m.DottedName(arg)); d == "stripe.api_key" || strings.HasSuffix(d, ".api_key") || strings.Contains(d, ".") && wrongName(pyast.LastSegment(d)) {
 		a.emit(WrongSecretKind, m, arg.Line, d, fmt.Sprintf("The webhook signing secret is %s, an API key, not the endpoint's whsec_ secret", d), evidence(m, arg))
 		return
@@ -68,9 +71,15 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 		}
 		if v, ok := om.StringValue(n); ok {
 			switch {
+			case (v == "" || placeholderSecret(v)) && (refused || filekind.IsTestCode(om.Path)):
+				// Refused before verification, or a test's own throwaway
+				// value: nothing deployed verifies with it.
 			case v == "":
 				clean = false
 				a.emit(EmptySecret, om, n.Line, "", "The webhook signing secret can be an empty string here: stripe-python then accepts events signed by anyone"+viaText(o), evidence(om, n))
+			case placeholderSecret(v):
+				clean = false
+				a.emit(EmptySecret, om, n.Line, "", fmt.Sprintf("The webhook signing secret is the placeholder %q here, a value anyone who reads the code can sign events with", v)+viaText(o), evidence(om, n))
 			case strings.HasPrefix(v, "whsec_"):
 				// Hard-coded, but the right kind: codekeys reports it.
 			default:
@@ -95,9 +104,15 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 						at, atM = d.N, d.M
 					}
 					switch {
+					case (v == "" || placeholderSecret(v)) && (refused || a.refusedAtStartup(om, n)):
+						// The empty or placeholder value never reaches
+						// verification: a check refuses it first.
 					case v == "":
 						bad = true
 						a.emit(EmptySecret, atM, at.Line, name, fmt.Sprintf("The webhook signing secret %s defaults to an empty string when unset; stripe-python then accepts events signed by anyone", nameOr(name)), evidence(atM, at))
+					case placeholderSecret(v):
+						bad = true
+						a.emit(EmptySecret, atM, at.Line, name, fmt.Sprintf("The webhook signing secret %s defaults to the placeholder %q when unset, a value anyone who reads the code can sign events with", nameOr(name), v), evidence(atM, at))
 					case !strings.HasPrefix(v, "whsec_"):
 						bad = true
 						a.emit(WrongSecretKind, atM, at.Line, name, fmt.Sprintf("The webhook signing secret %s defaults to %s, not a whsec_ signing secret", nameOr(name), describeLiteral(v)), evidence(atM, at))
@@ -132,6 +147,162 @@ func (a *analysis) checkSecret(m *pyast.Module, f *pyast.Func, call *pyast.Node)
 	if clean {
 		a.observe(MitigationSecret, m, call.Line, "signing secret passed to "+m.DottedName(call.Child("function"))+" comes from configuration")
 	}
+}
+
+// placeholderSecret: a whsec_ value that is not a plausible real secret
+// (the bare prefix, "whsec_...", "whsec_xxx", "whsec_test", a repeated
+// word): it is public, so whoever reads the code can sign with it.
+func placeholderSecret(v string) bool {
+	return strings.HasPrefix(v, "whsec_") && !secrets.IsRealKey(v)
+}
+
+// secretRefused: before the verification call, f refuses an empty signing
+// secret: an if that tests the secret argument for emptiness (not x,
+// x is None, x == "", len(x) == 0, not x.startswith("whsec_")) and ends
+// the request (raise, abort, return an error).
+func (a *analysis) secretRefused(m *pyast.Module, f *pyast.Func, call, arg *pyast.Node) bool {
+	name := m.DottedName(pyast.Unparen(arg))
+	if name == "" || f == nil {
+		return false
+	}
+	for _, s := range preceding(f, pyast.StatementOf(call)) {
+		if s.Kind == "if_statement" && emptinessTest(m, s.Child("condition"), name) && terminatesOrRejects(m, s.Child("consequence")) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusedAtStartup: n (a settings look-up) is assigned at module level to
+// a name that a later module-level if refuses when empty (if not X: raise
+// ImproperlyConfigured(...)).
+func (a *analysis) refusedAtStartup(m *pyast.Module, n *pyast.Node) bool {
+	st := pyast.StatementOf(n)
+	if st == nil || st.Parent == nil || st.Parent.Kind != "module" || st.Kind != "expression_statement" {
+		return false
+	}
+	as := st.NamedChildren()
+	if len(as) != 1 || as[0].Kind != "assignment" {
+		return false
+	}
+	name := m.DottedName(as[0].Child("left"))
+	if name == "" {
+		return false
+	}
+	after := false
+	for _, s := range st.Parent.NamedChildren() {
+		if s == st {
+			after = true
+			continue
+		}
+		if after && s.Kind == "if_statement" && emptinessTest(m, s.Child("condition"), name) && raises(s.Child("consequence")) {
+			return true
+		}
+	}
+	return false
+}
+
+func raises(blk *pyast.Node) bool {
+	if blk == nil {
+		return false
+	}
+	for _, s := range blk.NamedChildren() {
+		if s.Kind == "raise_statement" {
+			return true
+		}
+	}
+	return false
+}
+
+// preceding lists the statements that run before n in f: earlier siblings
+// in n's block and in each enclosing block.
+func preceding(f *pyast.Func, n *pyast.Node) []*pyast.Node {
+	var out []*pyast.Node
+	for c := n; c != nil && c != f.Node; c = c.Parent {
+		p := c.Parent
+		if p == nil || p.Kind != "block" {
+			continue
+		}
+		for _, s := range p.NamedChildren() {
+			if s == c {
+				break
+			}
+			out = append(out, s)
+		}
+		if p == f.Body() {
+			break
+		}
+	}
+	return out
+}
+
+// emptinessTest: cond is true when name is empty or unset (not name,
+// name is None, name == "", name in ("", None), len(name) == 0,
+// not name.startswith("whsec_")), possibly one operand of an or.
+func emptinessTest(m *pyast.Module, cond *pyast.Node, name string) bool {
+	cond = pyast.Unparen(cond)
+	if cond == nil {
+		return false
+	}
+	switch cond.Kind {
+	case "boolean_operator":
+		if strings.TrimSpace(string(m.Src[cond.NamedChildren()[0].End:cond.NamedChildren()[1].Start])) != "or" {
+			return false
+		}
+		for _, k := range cond.NamedChildren() {
+			if emptinessTest(m, k, name) {
+				return true
+			}
+		}
+	case "not_operator":
+		x := pyast.Unparen(cond.Child("argument"))
+		if x == nil {
+			return false
+		}
+		if m.DottedName(x) == name {
+			return true
+		}
+		// not name.startswith("whsec_")
+		if x.Kind == "call" {
+			if fn := pyast.Unparen(x.Child("function")); fn != nil && fn.Kind == "attribute" &&
+				m.Text(fn.Child("attribute")) == "startswith" && m.DottedName(fn.Child("object")) == name {
+				return true
+			}
+		}
+	case "comparison_operator":
+		kids := cond.NamedChildren()
+		if len(kids) != 2 {
+			return false
+		}
+		op := strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start]))
+		subj, other := pyast.Unparen(kids[0]), pyast.Unparen(kids[1])
+		if m.DottedName(subj) != name {
+			// len(name) == 0 / len(name) < 32
+			if subj.Kind == "call" && m.CallName(subj) == "len" && m.DottedName(pyast.Unparen(m.Arg(subj, 0, ""))) == name {
+				return op == "==" || op == "<" || op == "<="
+			}
+			return false
+		}
+		empty := func(x *pyast.Node) bool {
+			if v, ok := m.StringValue(x); ok {
+				return v == ""
+			}
+			return m.Text(x) == "None"
+		}
+		switch op {
+		case "==", "is":
+			return empty(other)
+		case "in":
+			if other.Kind == "tuple" || other.Kind == "list" || other.Kind == "set" {
+				for _, e := range other.NamedChildren() {
+					if empty(e) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // enclosingCondition is the condition of the innermost if (or
@@ -501,12 +672,180 @@ func (a *analysis) handRolledSite(f *pyast.Func) (*pyast.Node, bool) {
 			return site == nil
 		})
 	}
-	if site == nil {
+	// A verifier compares the MAC itself (not merely anything, such as a
+	// test's status code after posting a signed request, or a `secret is
+	// None` check before signing), and checks Stripe's scheme: GitHub,
+	// Shopify or an app's own outgoing signatures in a module that also
+	// talks to Stripe are not Stripe verification.
+	if site == nil || !a.comparesMAC(f) || !a.stripeScheme(f, site) {
 		a.handRoll[f] = 1
 		return nil, false
 	}
 	a.handRoll[f] = 2
 	return site, true
+}
+
+// compareFuncs compare two digests in constant time (or not).
+var compareFuncs = map[string]bool{"compare_digest": true, "constant_time_compare": true, "secure_compare": true,
+	"safe_str_cmp": true, "safe_compare": true, "const_time_compare": true, "timing_safe_compare": true}
+
+// comparesMAC: f compares a MAC value (an HMAC or digest it computes, or a
+// signing helper's result) with == / != / in, or passes one to a
+// comparison function.
+func (a *analysis) comparesMAC(f *pyast.Func) bool {
+	m := f.Module
+	hit := false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if hit {
+			return false
+		}
+		var operands []*pyast.Node
+		switch n.Kind {
+		case "comparison_operator":
+			kids := n.NamedChildren()
+			if len(kids) != 2 {
+				return true
+			}
+			switch strings.TrimSpace(string(m.Src[kids[0].End:kids[1].Start])) {
+			case "==", "!=", "in", "not in":
+				operands = kids
+			}
+		case "call":
+			if compareFuncs[pyast.LastSegment(m.CallName(n))] {
+				operands, _ = m.CallArgs(n)
+			}
+		}
+		for _, side := range operands {
+			if a.isMACValue(m, f, side) {
+				hit = true
+				break
+			}
+		}
+		return true
+	})
+	return hit
+}
+
+// isMACValue: the value of n is a MAC: hmac.new(…).hexdigest(), a digest,
+// a signing helper's result, or a string built from one ("sha256=" + …,
+// base64 of it) — through assignments. An attribute of something that
+// was built with a MAC inside (a test client's response) is not.
+func (a *analysis) isMACValue(m *pyast.Module, f *pyast.Func, n *pyast.Node) bool {
+	for _, o := range a.p.Origins(m, f, n, 2) {
+		if a.macExpr(o.M, o.F, pyast.Unparen(o.N), 3) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) macExpr(m *pyast.Module, f *pyast.Func, n *pyast.Node, depth int) bool {
+	if n == nil || depth < 0 {
+		return false
+	}
+	switch n.Kind {
+	case "call":
+		q := m.CallName(n)
+		switch q {
+		case "hmac.new", "hmac.HMAC", "hmac.digest":
+			return true
+		}
+		fn := pyast.Unparen(n.Child("function"))
+		if fn != nil && fn.Kind == "attribute" {
+			switch m.Text(fn.Child("attribute")) {
+			case "hexdigest", "digest":
+				return true
+			case "decode", "encode", "lower", "strip":
+				return a.macExpr(m, f, pyast.Unparen(fn.Child("object")), depth-1)
+			}
+		}
+		switch pyast.LastSegment(q) {
+		case "b64encode", "urlsafe_b64encode", "hexlify", "str", "bytes":
+			if arg := m.Arg(n, 0, ""); arg != nil {
+				return a.macExpr(m, f, pyast.Unparen(arg), depth-1)
+			}
+		}
+		return a.isSigner(a.p.ResolveCall(m, f, n))
+	case "binary_operator":
+		for _, k := range n.NamedChildren() {
+			if a.macExpr(m, f, pyast.Unparen(k), depth-1) {
+				return true
+			}
+		}
+	case "string":
+		for _, c := range n.Children {
+			if c.Kind == "interpolation" {
+				for _, k := range c.NamedChildren() {
+					if a.macExpr(m, f, pyast.Unparen(k), depth-1) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stripeScheme: the hand-made check is Stripe's: the verifier, the
+// signing helper it calls or the arguments its callers pass name Stripe
+// or a whsec_ secret, or parse the v1 signature of a Stripe-Signature
+// header ("t=…,v1=…").
+func (a *analysis) stripeScheme(f *pyast.Func, site *pyast.Node) bool {
+	if stripeTokens(f.Module, f.Body()) {
+		return true
+	}
+	// Module constants the verifier reads (a compiled header pattern, the
+	// secret's setting name).
+	hit := false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if hit || n.Kind != "identifier" {
+			return !hit
+		}
+		for _, o := range a.p.Origins(f.Module, f, n, 1) {
+			if o.F == nil && o.N != n && stripeTokens(o.M, o.N) {
+				hit = true
+			}
+		}
+		return !hit
+	})
+	if hit {
+		return true
+	}
+	if g := a.p.ResolveCall(f.Module, f, site); g != nil && stripeTokens(g.Module, g.Body()) {
+		return true
+	}
+	for _, cs := range a.p.CallersOf(f) {
+		if stripeTokens(cs.M, cs.Call.Child("arguments")) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripeTokens: an identifier or string under n names Stripe or a whsec_
+// secret, or a string is the v1 scheme ("v1", "v1=…", r"t=(\d+),v1=…").
+func stripeTokens(m *pyast.Module, n *pyast.Node) bool {
+	if n == nil {
+		return false
+	}
+	hit := false
+	n.Walk(func(x *pyast.Node) bool {
+		if hit {
+			return false
+		}
+		switch x.Kind {
+		case "identifier", "string_content":
+			t := strings.ToLower(m.Text(x))
+			if strings.Contains(t, "stripe") || strings.Contains(t, "whsec") {
+				hit = true
+			}
+			if x.Kind == "string_content" && (t == "v1" || strings.Contains(t, "v1=")) {
+				hit = true
+			}
+		}
+		return !hit
+	})
+	return hit
 }
 
 // handRolledChecks reports hand-rolled verifiers of the driven modules:

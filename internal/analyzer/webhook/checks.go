@@ -67,14 +67,7 @@ func (a *analysis) checkHandler(h *handler) {
 // Stripe retrieve call.
 func (a *analysis) refetchOnly(f *pyast.Func, srcs []src) bool {
 	m := f.Module
-	retrieve := false
-	walkOwn(f, func(n *pyast.Node) bool {
-		if n.Kind == "call" && pyast.LastSegment(m.CallName(n)) == "retrieve" {
-			retrieve = true
-		}
-		return true
-	})
-	if !retrieve {
+	if !a.retrieves(f, 2) {
 		return false
 	}
 	for _, s := range srcs {
@@ -107,9 +100,56 @@ func (a *analysis) refetchOnly(f *pyast.Func, srcs []src) bool {
 	return true
 }
 
-// idUse: n is only read for an "id" key (n["id"], n.get("id"), n.id, or a
-// chain of such lookups ending in "id").
+// retrieves: f re-fetches an event from the API: it calls a retrieve
+// method (stripe.Event.retrieve, client.events.retrieve), or a project
+// helper that does (htk's retrieve_event(event_id) passes
+// stripe.Event.retrieve to a retry wrapper), up to depth calls deep.
+func (a *analysis) retrieves(f *pyast.Func, depth int) bool {
+	m := f.Module
+	found := false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if found {
+			return false
+		}
+		switch n.Kind {
+		case "call":
+			if pyast.LastSegment(m.CallName(n)) == "retrieve" {
+				found = true
+				return false
+			}
+			if depth > 0 {
+				for _, g := range a.callees(m, f, n) {
+					if g != f && a.retrieves(g, depth-1) {
+						found = true
+						return false
+					}
+				}
+			}
+		case "attribute":
+			// A reference handed to a wrapper: call(stripe.Event.retrieve, id).
+			if strings.HasSuffix(m.Qualify(m.DottedName(n)), "Event.retrieve") {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// refetchKeys are the payload keys a re-fetching handler may read without
+// trusting the payload: the event id, and what selects how to fetch it
+// (livemode picks the key, account the Connect account; a forged value
+// can only make the retrieve fail).
+var refetchKeys = map[string]bool{"id": true, "livemode": true, "account": true}
+
+// idUse: n is only read for a re-fetch key (n["id"], n.get("livemode"),
+// n.id, or a chain of such lookups ending in one), or is handed to a
+// logging call, which records it without acting on it.
 func idUse(m *pyast.Module, n *pyast.Node) bool {
+	if loggedArg(m, n) {
+		return true
+	}
 	last := ""
 	for c := n; c.Parent != nil; {
 		p := c.Parent
@@ -130,7 +170,30 @@ func idUse(m *pyast.Module, n *pyast.Node) bool {
 		}
 		break
 	}
-	return last == "id"
+	return refetchKeys[last]
+}
+
+// loggedArg: n is an argument of a logging call (logger.info(…),
+// logging.warning(…), log_event(…)).
+func loggedArg(m *pyast.Module, n *pyast.Node) bool {
+	p := n.Parent
+	if p != nil && p.Kind == "keyword_argument" {
+		p = p.Parent
+	}
+	if p == nil || p.Kind != "argument_list" || p.Parent == nil || p.Parent.Kind != "call" {
+		return false
+	}
+	name := m.CallName(p.Parent)
+	last := pyast.LastSegment(name)
+	if strings.HasPrefix(last, "log_") || strings.HasSuffix(last, "_log") {
+		return true
+	}
+	switch last {
+	case "debug", "info", "warning", "warn", "error", "exception", "critical":
+		recv := strings.ToLower(strings.TrimSuffix(name, "."+last))
+		return strings.Contains(recv, "log")
+	}
+	return false
 }
 
 // checkOptional finds verification that a condition can skip while the

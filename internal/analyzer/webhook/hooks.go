@@ -354,7 +354,7 @@ func (a *analysis) dependsList(m *pyast.Module, f *pyast.Func, list *pyast.Node,
 			if x.Kind == "call" {
 				if l := pyast.LastSegment(o.M.DottedName(x.Child("function"))); l == "Depends" || l == "Security" {
 					if dep := o.M.Arg(x, 0, "dependency"); dep != nil {
-						if g := a.resolveName(o.M, o.F, o.M.DottedName(dep)); g != nil && a.hookVerifies(g, h) {
+						if g := a.depTarget(o.M, o.F, dep); g != nil && a.hookVerifies(g, h) {
 							found = "dependency " + o.M.Text(dep)
 						}
 					}

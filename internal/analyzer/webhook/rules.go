@@ -71,7 +71,7 @@ var (
 	EmptySecret = &rules.Rule{
 		ID: "webhook/empty-secret", Threat: finding.WebhookForgery, Severity: finding.High,
 		Name:         "Webhook signing secret can be empty",
-		Description:  "The secret comes from a lookup with an empty default (os.environ.get('X', ''), getattr(settings, 'X', '')). stripe-python computes the HMAC with an empty key, so when the setting is missing anyone can sign valid events.",
+		Description:  "The secret comes from a lookup with an empty default (os.environ.get('X', ''), getattr(settings, 'X', '')) or is a placeholder (the bare prefix whsec_, whsec_..., whsec_123, as a default or a literal). stripe-python computes the HMAC with whatever key it gets, so when the setting is missing anyone can sign valid events (with an empty key, or with a placeholder printed in the code). A check that refuses the empty value before verification (if not secret: abort(500), a start-up raise in the settings module) is not reported; throwaway values in test code are not either.",
 		Mitigation:   "Read the secret with os.environ['STRIPE_WEBHOOK_SECRET'] (fails when missing) and check it starts with whsec_ at start-up.",
 		MitigationID: MitigationSecret,
 		Vulnerable:   "endpoint_secret = os.environ.get('STRIPE_WEBHOOK_SECRET', '')",
@@ -127,7 +127,7 @@ var (
 	RefetchUnverified = &rules.Rule{
 		ID: "webhook/refetch-unverified", Threat: finding.WebhookForgery, Severity: finding.Low,
 		Name:         "Unsigned payload, event re-fetched from the API",
-		Description:  "The handler does not verify the signature but only takes the event id from the payload and re-fetches the event with stripe.Event.retrieve. Forgery is not possible, but anyone can make the app call Stripe (cost, rate limits).",
+		Description:  "The handler does not verify the signature but only takes the event id from the payload (and livemode or account, which select how to fetch it; logging the payload is allowed) and re-fetches the event with stripe.Event.retrieve, directly or through a helper. Forgery is not possible, but anyone can make the app call Stripe (cost, rate limits).",
 		Mitigation:   "Also verify the signature so that unauthenticated requests are rejected before any API call.",
 		MitigationID: MitigationVerified,
 		Vulnerable:   "event = stripe.Event.retrieve(json.loads(request.data)['id'])",

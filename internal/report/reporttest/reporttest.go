@@ -1,6 +1,7 @@
 // Package reporttest builds realistic reports for the tests and benchmarks of
 // the output formats (jsonfmt, sarif, text, markdown). It registers the real
-// webhook rules (by importing internal/analyzer/webhook) and a few test-only
+// webhook rules (by importing internal/analyzer/webhook, which brings the
+// secrets rules with it) and a few test-only
 // rules and mitigations under the "testrules" prefix for the threats whose
 // analyzers live elsewhere. Only tests may import it.
 package reporttest

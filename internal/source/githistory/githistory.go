@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stripeguard/stripeguard/internal/clock"
 	"github.com/stripeguard/stripeguard/internal/finding"
 )
 
@@ -268,10 +269,12 @@ func Walk(ctx context.Context, opt Options) (*History, error) {
 		narrowed = append(narrowed, "--since "+opt.Since)
 		if rev, err := g.output(ctx, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", opt.Since+"^{commit}"); err == nil {
 			extra = append(extra, "^"+strings.TrimSpace(string(rev)))
-		} else if strings.HasPrefix(opt.Since, "-") {
-			return nil, fmt.Errorf("--since %q is neither a revision nor a date", opt.Since)
+		} else if t, ok := ParseSince(opt.Since, clock.Now()); ok {
+			extra = append(extra, "--since="+t.UTC().Format(time.RFC3339))
 		} else {
-			extra = append(extra, "--since="+opt.Since)
+			// git reads any text as a date ("garbage" is now): refuse
+			// what is not clearly one, rather than scan nothing.
+			return nil, fmt.Errorf("--since %q is neither a revision nor a date (YYYY-MM-DD, RFC 3339, or N days/weeks/months/years ago)", opt.Since)
 		}
 	}
 	if opt.MaxCommits > 0 {
@@ -507,4 +510,40 @@ func gitError(args []string, err error, stderr []byte) error {
 func IsBare(ctx context.Context, dir string) bool {
 	out, err := (&git{dir: dir}).output(ctx, nil, "rev-parse", "--is-bare-repository")
 	return err == nil && strings.TrimSpace(string(out)) == "true"
+}
+
+// ParseSince reads the dates --since accepts besides revisions: YYYY-MM-DD,
+// RFC 3339, and "N day(s)/week(s)/month(s)/year(s) ago" counted back from
+// now.
+func ParseSince(v string, now time.Time) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if t, err := clock.Parse(v); err == nil {
+		return t, true
+	}
+	f := strings.Fields(strings.ToLower(v))
+	if len(f) != 3 || f[2] != "ago" {
+		return time.Time{}, false
+	}
+	n := 0
+	for _, c := range f[0] {
+		if c < '0' || c > '9' || n > 100000 {
+			return time.Time{}, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	switch strings.TrimSuffix(f[1], "s") {
+	case "minute":
+		return now.Add(-time.Duration(n) * time.Minute), true
+	case "hour":
+		return now.Add(-time.Duration(n) * time.Hour), true
+	case "day":
+		return now.AddDate(0, 0, -n), true
+	case "week":
+		return now.AddDate(0, 0, -7*n), true
+	case "month":
+		return now.AddDate(0, -n, 0), true
+	case "year":
+		return now.AddDate(-n, 0, 0), true
+	}
+	return time.Time{}, false
 }

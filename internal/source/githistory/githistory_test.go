@@ -346,7 +346,7 @@ func TestWalkNarrowing(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []Options{{Revs: []string{"nope"}}, {Revs: []string{"--all"}}, {Since: "--output=x"}} {
+	for _, bad := range []Options{{Revs: []string{"nope"}}, {Revs: []string{"--all"}}, {Since: "--output=x"}, {Since: "garbage"}, {Since: "2024-13-45"}, {Since: "v9.9"}} {
 		bad.Dir = repo.Dir
 		if _, err := Walk(context.Background(), bad); err == nil {
 			t.Errorf("%+v: want an error", bad)
@@ -582,5 +582,31 @@ func TestWalkPartialClone(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no partial-clone warning: %v", r.warnings)
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2030, 3, 31, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2024-01-01", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"2024-01-01T10:00:00+02:00", time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC), true},
+		{"2 weeks ago", now.AddDate(0, 0, -14), true},
+		{"1 day ago", now.AddDate(0, 0, -1), true},
+		{"3 Months Ago", now.AddDate(0, -3, 0), true},
+		{"12 hours ago", now.Add(-12 * time.Hour), true},
+		{"garbage", time.Time{}, false},
+		{"yesterday", time.Time{}, false},
+		{"two weeks ago", time.Time{}, false},
+		{"2024-02-30", time.Time{}, false},
+		{"5 fortnights ago", time.Time{}, false},
+	} {
+		got, ok := ParseSince(tc.in, now)
+		if ok != tc.ok || ok && !got.Equal(tc.want) {
+			t.Errorf("ParseSince(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
 	}
 }
