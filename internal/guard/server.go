@@ -127,7 +127,7 @@ func run(ctx context.Context, g *Guard, sc ServerConfig, cert *serve.Certificate
 		c.TLS = cert.Config()
 		leaf := cert.Leaf()
 		tlsInfo = fmt.Sprintf("on (%s, expires %s)", leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.RFC3339))
-		if d := leaf.NotAfter.Sub(time.Now()); d < 14*24*time.Hour {
+		if d := time.Until(leaf.NotAfter); d < 14*24*time.Hour {
 			g.log.Warn("TLS certificate expires soon", "in", d.Round(time.Hour).String())
 		}
 	}
