@@ -3,17 +3,10 @@ package broker
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stripeguard/stripeguard/internal/testutil"
 )
 
 // An allowed call reaches Stripe with the real key, the raw path and query,
@@ -819,13 +814,12 @@ func TestServeTLSListener(t *testing.T) {
 	f := newFakeStripe(t)
 	b, _ := newTestBroker(t, f, shopPolicy, nil)
 	dir := t.TempDir()
-	certPEM, keyPEM, pool := selfSigned(t)
-	os.WriteFile(filepath.Join(dir, "c.pem"), certPEM, 0o600)
-	os.WriteFile(filepath.Join(dir, "k.pem"), keyPEM, 0o600)
+	certFile, keyFile, der := testutil.SelfSigned(t, dir, "broker", time.Now().Add(24*time.Hour))
+	pool := testutil.CertPool(t, der)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrc := make(chan string, 1)
-	go b.Serve(ctx, ServerConfig{Listen: "127.0.0.1:0", AdminListen: "off", TLSCert: filepath.Join(dir, "c.pem"), TLSKey: filepath.Join(dir, "k.pem")},
+	go b.Serve(ctx, ServerConfig{Listen: "127.0.0.1:0", AdminListen: "off", TLSCert: certFile, TLSKey: keyFile},
 		nil, func(l, _ net.Addr) { addrc <- l.String() })
 	addr := <-addrc
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
@@ -842,25 +836,4 @@ func TestServeTLSListener(t *testing.T) {
 	if st, _ := raw(t, addr, "GET /v1/customers/cus_1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+testToken+"\r\n\r\n"); st == 200 {
 		t.Fatal("plain HTTP accepted on the TLS listener")
 	}
-}
-
-func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "broker"},
-		NotBefore: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), // valid whatever the date
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	c, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(c)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), pool
 }

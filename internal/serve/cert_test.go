@@ -1,15 +1,8 @@
 package serve
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -17,44 +10,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stripeguard/stripeguard/internal/testutil"
 )
 
-// writePair makes a self-signed certificate for 127.0.0.1 named cn and
-// writes it and its key, each through a rename (as cert-manager and a
-// Kubernetes Secret volume update do).
 func writePair(t *testing.T, dir, cn string) (certFile, keyFile string, der []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	for path, block := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "EC PRIVATE KEY", Bytes: kb}} {
-		if err := os.WriteFile(path+".tmp", pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(path+".tmp", path); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return certFile, keyFile, der
+	return testutil.SelfSigned(t, dir, cn, time.Now().Add(24*time.Hour))
 }
 
 func TestLoadCertificateErrors(t *testing.T) {
@@ -98,15 +59,8 @@ func TestLoadCertificateErrors(t *testing.T) {
 // clientFor trusts exactly der and opens a new connection per request,
 // so each request sees the certificate served now.
 func clientFor(t *testing.T, der []byte) *http.Client {
-	t.Helper()
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true}}
+		TLSClientConfig: &tls.Config{RootCAs: testutil.CertPool(t, der)}, DisableKeepAlives: true}}
 }
 
 // Run serves HTTPS with a Certificate; Reload swaps the pair for new
@@ -131,10 +85,7 @@ func TestCertificateReloadUnderServe(t *testing.T) {
 	url := "https://" + r.listen.String() + "/"
 
 	// A keep-alive connection established under cert A.
-	poolA := x509.NewCertPool()
-	leafA, _ := x509.ParseCertificate(derA)
-	poolA.AddCert(leafA)
-	keep := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: poolA}}}
+	keep := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: testutil.CertPool(t, derA)}}}
 	mustGet := func(cl *http.Client, what string) {
 		t.Helper()
 		res := get(cl, url)
@@ -192,9 +143,7 @@ func TestCertificateConfig(t *testing.T) {
 	c := base(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	c.TLS = cert.Config()
 	r := start(t, c)
-	leaf, _ := x509.ParseCertificate(der)
-	roots := x509.NewCertPool()
-	roots.AddCert(leaf)
+	roots := testutil.CertPool(t, der)
 	for _, tc := range []struct {
 		name     string
 		cfg      *tls.Config
