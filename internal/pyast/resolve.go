@@ -311,6 +311,20 @@ func (p *Project) instanceClass(m *Module, f *Func, head string, depth int) (*Cl
 	for g := f; g != nil && len(vals) == 0; g = g.Outer {
 		vals = p.Locals(g)[head]
 	}
+	vm := m
+	if len(vals) == 0 && !strings.Contains(head, ".") {
+		// A module-level instance, here or imported: `settings =
+		// Settings()` in app/config.py read as settings.x elsewhere (a
+		// pydantic BaseSettings field's default is what an unset
+		// variable gives: starfuryone/ai-sheets-saas).
+		vals = m.Globals[head]
+		if len(vals) == 0 && ImportedHead(m, head) {
+			if gm, gv := p.LookupGlobalFrom(m, m.Qualify(head)); gm != nil && gm != m {
+				vm, vals = gm, gv
+			}
+		}
+	}
+	m = vm
 	for _, v := range vals {
 		v = Unparen(v)
 		if v.Kind != "call" {

@@ -1,0 +1,25 @@
+"""Tests call verification under mock.patch and expect it to fail; their
+try/except, throwaway secrets and missing tolerance are not served code
+(samuraifrenchienft/Music-Legends-Final was reported high twice here)."""
+from unittest.mock import patch
+
+import pytest
+import stripe
+
+from webhooks import verify_stripe_signature
+
+
+def test_invalid_signature_is_rejected():
+    with patch("stripe.Webhook.construct_event") as construct:
+        construct.side_effect = stripe.error.SignatureVerificationError("bad", "t=1,v1=x")
+        try:
+            event = verify_stripe_signature(b"{}", "t=1,v1=x", "whsec_test")
+            pytest.fail("should raise")
+        except Exception as exc:
+            event = {"type": "fallback"}
+            assert "bad" in str(exc)
+        assert event["type"] == "fallback"
+
+
+def test_header_check():
+    stripe.WebhookSignature.verify_header("{}", "t=1,v1=x", "")
