@@ -601,6 +601,16 @@ func (a *analysis) leak(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rule
 			return true
 		case "comparison_operator", "not_operator", "boolean_operator":
 			return false
+		case "conditional_expression":
+			// "yes" if key else "no": the condition is only tested for
+			// truth; the branches are what gets logged (cinfacol/
+			// Econline-Api logged 'Webhook secret configured: Yes/No').
+			if c := x.NamedChildren(); len(c) == 3 {
+				a.leak(m, f, c[0], r, how)
+				a.leak(m, f, c[2], r, how)
+				return false
+			}
+			return true
 		case "subscript":
 			if short, ok := shortSlice(m, x); ok {
 				return !short
