@@ -162,6 +162,13 @@ func (p *Project) origins(q *originQuery, m *Module, f *Func, n *Node, depth int
 	// obj.attr: attributes of self, of a class, or of an instance.
 	if head, attr, ok := strings.Cut(name, "."); ok && !strings.Contains(attr, ".") && f != nil {
 		if c, cm := p.instanceClass(m, f, head, depth); c != nil {
+			if settingsClass(c) {
+				// A pydantic BaseSettings field is read from the
+				// environment; its class default is only what an unset
+				// variable gives. Keep the read (it names the setting)
+				// beside the default.
+				emit()
+			}
 			for _, w := range p.attrWrites(cm, c, attr) {
 				found = true
 				p.origins(q, w.m, w.f, w.v, depth-1, nil, via)
@@ -192,6 +199,17 @@ func (p *Project) origins(q *originQuery, m *Module, f *Func, n *Node, depth int
 	if !found {
 		emit()
 	}
+}
+
+// settingsClass: a pydantic settings class, whose fields the environment
+// overrides.
+func settingsClass(c *Class) bool {
+	for _, b := range c.Bases {
+		if LastSegment(b) == "BaseSettings" {
+			return true
+		}
+	}
+	return false
 }
 
 // returns lists the expressions f returns (own body, not nested defs).

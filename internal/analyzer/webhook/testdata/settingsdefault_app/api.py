@@ -42,3 +42,22 @@ async def connect_webhook(request: Request, stripe_signature: str = Header(None)
         raise HTTPException(status_code=400)
     handle(event)
     return {"ok": True}
+
+
+def verify_delivery(body, signature):
+    if not settings.require_webhook_signature:  # expect: webhook/optional-verification
+        return True
+    stripe.Webhook.construct_event(body, signature, settings.connect_webhook_secret)
+    return True
+
+
+@router.post("/stripe/switchable")
+async def switchable_webhook(request: Request, stripe_signature: str = Header(None)):
+    body = await request.body()
+    try:
+        verify_delivery(body, stripe_signature)
+    except (ValueError, stripe.error.SignatureVerificationError):
+        raise HTTPException(status_code=400)
+    event = await request.json()
+    handle(event)
+    return {"ok": True}
