@@ -57,7 +57,11 @@ func findingKey(f *finding.Finding) string {
 
 func (*Analyzer) Name() string { return Name }
 
-func (*Analyzer) Wants(f *source.File) bool { return pyast.WantsPython(f) }
+// Wants the Python files of the application. A git-ignored local
+// settings file (local_settings.py) is the developer's own machine
+// configuration, walked only for the key checks: like codekeys, the
+// webhook rules leave it out.
+func (*Analyzer) Wants(f *source.File) bool { return pyast.WantsPython(f) && !f.Ignored }
 
 // gateBits: a webhook handler, its helpers and its settings all name Stripe
 // or webhooks somewhere; the rest of a Python tree is never parsed.

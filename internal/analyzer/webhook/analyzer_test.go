@@ -117,3 +117,17 @@ func TestRelatedHandler(t *testing.T) {
 	}
 	t.Error("no finding in app/deps.py")
 }
+
+// TestWantsLeavesIgnoredLocalFiles: the walker yields a git-ignored
+// local_settings.py only for the key checks; the webhook rules do not
+// judge a developer's machine configuration. A tracked one is judged.
+func TestWantsLeavesIgnoredLocalFiles(t *testing.T) {
+	src := []byte("import os\nSTRIPE_WEBHOOK_SECRET = os.environ.get('STRIPE_WEBHOOK_SECRET', '')\n")
+	a := New()
+	if a.Wants(&source.File{Rel: "shop/local_settings.py", Data: src, Ignored: true}) {
+		t.Error("wants an ignored local settings file")
+	}
+	if !a.Wants(&source.File{Rel: "shop/local_settings.py", Data: src, Tracked: true}) {
+		t.Error("does not want a tracked settings file")
+	}
+}
