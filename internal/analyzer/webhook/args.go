@@ -36,7 +36,10 @@ func (a *analysis) forEachVerifyCall(fn func(m *pyast.Module, f *pyast.Func, cal
 // testOnly: every call of f is in test code or drops its coroutine (a verification utility kept
 // for the test suite, beside a handler that verifies on its own:
 // Music-Legends-Final's verify_stripe_signature). A function nothing calls
-// may be an entry point and is checked.
+// may be an entry point and is checked. So is a function that reads the
+// incoming request itself: a handler routed outside Python (connexion's
+// operationId in swagger.yaml: mozilla/subhub's view()) that the tests
+// also call directly.
 func (a *analysis) testOnly(f *pyast.Func) bool {
 	if a.entries[f] {
 		return false
@@ -45,12 +48,35 @@ func (a *analysis) testOnly(f *pyast.Func) bool {
 	if len(cs) == 0 {
 		return false
 	}
+	dropped := false
 	for _, c := range cs {
-		if !isTestModule(c.M.Path) && !discardedCoroutine(f, c.Call) {
+		switch {
+		case discardedCoroutine(f, c.Call):
+			dropped = true
+		case !isTestModule(c.M.Path):
 			return false
 		}
 	}
-	return true
+	// A production caller that drops the coroutine: it never runs,
+	// whatever it reads.
+	return dropped || !a.readsRequest(f)
+}
+
+// readsRequest: f's own body reads the incoming request (request.data,
+// request.headers[…], self.request.body, …).
+func (a *analysis) readsRequest(f *pyast.Func) bool {
+	m, found := f.Module, false
+	walkOwn(f, func(n *pyast.Node) bool {
+		if found {
+			return false
+		}
+		if (n.Kind == "attribute" || n.Kind == "subscript") && a.requestRooted(m, f, n) {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // discardedCoroutine: call creates f's coroutine and drops it (an async

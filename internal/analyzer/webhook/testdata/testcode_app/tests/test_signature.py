@@ -31,3 +31,11 @@ def test_helpers():
     with patch("stripe.Webhook.construct_event", return_value={"type": "x"}):
         assert verify_for_tests(b"{}", "sig")["type"] == "x"
         assert verify_for_jobs(b"{}", "sig")["type"] == "x"
+
+
+def test_connexion_views(app_context):
+    from connexion_api import verified_view, view
+
+    with patch("stripe.Webhook.construct_event", return_value={"type": "x"}):
+        assert view()[1] == 200
+        assert verified_view()[1] == 200
