@@ -23,6 +23,8 @@ func TestNotRequirementsFiles(t *testing.T) {
 	}{
 		{"pasted notes", "attached_assets/Pasted-Core-Requirements-Subject-Tagging-1762566594514.txt", notes, false, 0, true},
 		{"yaml workflow", ".github/workflows/requirements.txt", yaml, false, 0, true},
+		{"yaml of url patterns", ".github/workflows/requirements.txt", yaml + "      PATTERNS=(\n        \"postgresql://[^:]+:[^@]+@\"\n        \"mysql://[^:]+:[^@]+@\"\n      )\n", false, 0, true},
+		{"direct references", "requirements-vendor.txt", "name: vendored\nsee below\n./wheels/stripe-11.1.0-py3-none-any.whl\nhttps://example.com/pkgs/requests-2.32.3.tar.gz\n!!!\n", false, 2, false},
 		// pip reads "- Python 3.11" as stray option words and ignores
 		// them: nothing listed, nothing to warn about.
 		{"markdown list", "docs/requirements.txt", markdown, false, 0, false},

@@ -352,12 +352,34 @@ func (p *parser) onlyBareNames() bool {
 	}
 	for _, list := range [][]Requirement{p.reqs, p.constraints} {
 		for _, r := range list {
-			if r.Specifier != "" || r.URL != "" || r.Marker != "" || len(r.Extras) > 0 {
+			if r.Specifier != "" || r.Marker != "" || len(r.Extras) > 0 || realURL(r.URL) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// realURL: a direct reference that looks like one (an http/file/VCS URL,
+// a relative path, an archive), not a quoted regular expression that pip
+// would read as a URL because it holds "://" (a YAML workflow of secret
+// patterns named requirements.txt).
+func realURL(u string) bool {
+	if u == "" {
+		return false
+	}
+	l := strings.ToLower(u)
+	for _, p := range []string{"http://", "https://", "file:", "git+", "hg+", "svn+", "bzr+", "./", "../"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	for _, x := range []string{".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"} {
+		if strings.HasSuffix(l, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // accepted counts the entries read so far.
