@@ -284,6 +284,12 @@ func (m *Module) addImport(n *Node) {
 			mod = m.absolute(mod)
 		}
 		for _, c := range n.Children {
+			if c.Kind == "wildcard_import" {
+				// from .production import *: recorded under a key no
+				// Python name can take, for lookupFunc to search.
+				m.Imports["*"+mod] = mod
+				continue
+			}
 			if !c.FieldIs("name") {
 				continue
 			}

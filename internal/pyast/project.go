@@ -2,6 +2,7 @@ package pyast
 
 import (
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -322,6 +323,31 @@ func (p *Project) lookupFunc(from *Module, qual string, depth int) *Func {
 			if q := reexport(m, rest); q != "" && depth < 3 {
 				found = p.lookupFunc(m, q, depth+1)
 			}
+			if found == nil && depth < 3 && !strings.Contains(rest, ".") {
+				// A package that re-exports with `from .impl import *`
+				// (Kalendario-ie/Kalendario_API billing/stripe/helpers).
+				var stars []string
+				for k, mod := range m.Imports {
+					if strings.HasPrefix(k, "*") {
+						stars = append(stars, mod)
+					}
+				}
+				// A package choosing between `from .mock import *` and
+				// `from .production import *` by settings: the real one
+				// first, test doubles last.
+				sort.Slice(stars, func(i, j int) bool {
+					di, dj := testDoubleRE.MatchString(LastSegment(stars[i])), testDoubleRE.MatchString(LastSegment(stars[j]))
+					if di != dj {
+						return dj
+					}
+					return stars[i] < stars[j]
+				})
+				for _, mod := range stars {
+					if found = p.lookupFunc(m, mod+"."+rest, depth+1); found != nil {
+						break
+					}
+				}
+			}
 			return found != nil
 		})
 		if found != nil {
@@ -330,6 +356,9 @@ func (p *Project) lookupFunc(from *Module, qual string, depth int) *Func {
 	}
 	return nil
 }
+
+// testDoubleRE names modules that stand in for the real one in tests.
+var testDoubleRE = regexp.MustCompile(`(?i)(^|_)(mock|mocks|fake|fakes|stub|stubs|dummy|test|testing)($|_)`)
 
 // reexport: rest ("Trigger" or "Trigger.from_request") names something
 // m imports from another module; the qualified name there.

@@ -159,9 +159,28 @@ func (p *Project) origins(q *originQuery, m *Module, f *Func, n *Node, depth int
 			return
 		}
 	}
+	// view.attr in a DRF permission: the views that list the permission.
+	if head, attr, ok := strings.Cut(name, "."); ok && !strings.Contains(attr, ".") && f != nil {
+		for _, vc := range p.permissionViews(f, head) {
+			for _, w := range p.attrWrites(vc.m, vc.c, attr) {
+				found = true
+				p.origins(q, w.m, w.f, w.v, depth-1, nil, via)
+			}
+		}
+		if found {
+			return
+		}
+	}
 	// obj.attr: attributes of self, of a class, or of an instance.
 	if head, attr, ok := strings.Cut(name, "."); ok && !strings.Contains(attr, ".") && f != nil {
 		if c, cm := p.instanceClass(m, f, head, depth); c != nil {
+			if settingsClass(c) {
+				// A pydantic BaseSettings field is read from the
+				// environment; its class default is only what an unset
+				// variable gives. Keep the read (it names the setting)
+				// beside the default.
+				emit()
+			}
 			for _, w := range p.attrWrites(cm, c, attr) {
 				found = true
 				p.origins(q, w.m, w.f, w.v, depth-1, nil, via)
@@ -192,6 +211,79 @@ func (p *Project) origins(q *originQuery, m *Module, f *Func, n *Node, depth int
 	if !found {
 		emit()
 	}
+}
+
+type modClass struct {
+	m *Module
+	c *Class
+}
+
+// permissionViews: in a DRF permission's has_permission(self, request,
+// view) (or has_object_permission), the view argument is an instance of
+// every view class that lists the permission in permission_classes, or
+// inherits from one (Kalendario-ie/Kalendario_API: the signing secret is
+// the view's hook_secret, set per subclass from settings).
+func (p *Project) permissionViews(f *Func, head string) []modClass {
+	if f.Class == nil || (f.Name != "has_permission" && f.Name != "has_object_permission") {
+		return nil
+	}
+	if len(f.Params) < 3 || f.Params[2].Name != head {
+		return nil
+	}
+	perm := f.Class.Name
+	var listed []modClass
+	for _, m := range p.Modules {
+		for _, c := range m.Classes {
+			v := c.Attrs["permission_classes"]
+			if v == nil {
+				continue
+			}
+			for _, e := range Unparen(v).NamedChildren() {
+				if LastSegment(m.DottedName(e)) == perm {
+					listed = append(listed, modClass{m, c})
+				}
+			}
+		}
+	}
+	out := listed
+	names := map[string]bool{}
+	for _, l := range listed {
+		names[l.c.Name] = true
+	}
+	// Subclasses, a few generations down.
+	for gen := 0; gen < 3; gen++ {
+		grew := false
+		for _, m := range p.Modules {
+			for _, c := range m.Classes {
+				if names[c.Name] {
+					continue
+				}
+				for _, b := range c.Bases {
+					if names[LastSegment(b)] {
+						names[c.Name] = true
+						out = append(out, modClass{m, c})
+						grew = true
+						break
+					}
+				}
+			}
+		}
+		if !grew {
+			break
+		}
+	}
+	return out
+}
+
+// settingsClass: a pydantic settings class, whose fields the environment
+// overrides.
+func settingsClass(c *Class) bool {
+	for _, b := range c.Bases {
+		if LastSegment(b) == "BaseSettings" {
+			return true
+		}
+	}
+	return false
 }
 
 // returns lists the expressions f returns (own body, not nested defs).
@@ -311,6 +403,20 @@ func (p *Project) instanceClass(m *Module, f *Func, head string, depth int) (*Cl
 	for g := f; g != nil && len(vals) == 0; g = g.Outer {
 		vals = p.Locals(g)[head]
 	}
+	vm := m
+	if len(vals) == 0 && !strings.Contains(head, ".") {
+		// A module-level instance, here or imported: `settings =
+		// Settings()` in app/config.py read as settings.x elsewhere (a
+		// pydantic BaseSettings field's default is what an unset
+		// variable gives: starfuryone/ai-sheets-saas).
+		vals = m.Globals[head]
+		if len(vals) == 0 && ImportedHead(m, head) {
+			if gm, gv := p.LookupGlobalFrom(m, m.Qualify(head)); gm != nil && gm != m {
+				vm, vals = gm, gv
+			}
+		}
+	}
+	m = vm
 	for _, v := range vals {
 		v = Unparen(v)
 		if v.Kind != "call" {

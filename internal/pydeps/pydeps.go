@@ -242,7 +242,7 @@ func IsConstraintsName(rel string) bool {
 // ParseRequirements reads rel as a pip requirements file whatever its
 // name (a file named by "pip install -r X" or "-c X" elsewhere).
 func ParseRequirements(rel string, data []byte, read func(rel string) ([]byte, error), opt Options) (res Result) {
-	return parse(rel, data, read, opt, kindRequirements)
+	return parse(rel, data, read, opt, kindRequirements, false)
 }
 
 // Parse reads one manifest or lock file. rel is its '/'-separated path
@@ -250,10 +250,19 @@ func ParseRequirements(rel string, data []byte, read func(rel string) ([]byte, e
 // requirements files, -r in conda pip sections), given paths relative to the
 // scan root. read may be nil, in which case includes produce a warning.
 func Parse(rel string, data []byte, read func(rel string) ([]byte, error), opt Options) (res Result) {
-	return parse(rel, data, read, opt, kindOf(rel))
+	return parse(rel, data, read, opt, kindOf(rel), true)
 }
 
-func parse(rel string, data []byte, read func(rel string) ([]byte, error), opt Options, kind fileKind) (res Result) {
+// notRequirements: a file chosen for its name alone ("Pasted-Core-
+// Requirements-….txt", notes, a YAML file called requirements.txt) whose
+// first entry pip refuses, in which pip would refuse at least this many
+// lines and more than it accepts, and whose accepted entries are bare
+// words, is some other text: one warning
+// instead of one per line, and no packages invented from its words. A
+// requirements file broken further down keeps its per-line warnings.
+const notRequirementsMin = 3
+
+func parse(rel string, data []byte, read func(rel string) ([]byte, error), opt Options, kind fileKind, byName bool) (res Result) {
 	p := &parser{read: read}
 	defer func() {
 		if r := recover(); r != nil {
@@ -265,6 +274,19 @@ func parse(rel string, data []byte, read func(rel string) ([]byte, error), opt O
 	if kind == kindRequirements {
 		if text, ok := p.decodeReqFile(rel, data); ok {
 			p.parseRequirementsFile(rel, text, opt.Constraints)
+		}
+		accepted := p.accepted()
+		if byName && p.refusedFirst && p.rejected >= notRequirementsMin && p.rejected > accepted && p.onlyBareNames() {
+			first := 0
+			for _, w := range p.warnings {
+				if w.File == rel && w.Line > 0 {
+					first = w.Line
+					break
+				}
+			}
+			q := &parser{}
+			q.warn(rel, first, "named like a requirements file but is not one: pip would refuse %d of its lines (the first at line %d) and accepts %d; skipped", p.rejected, first, accepted)
+			return Result{Warnings: q.warnings, rejected: p.rejected}
 		}
 		return p.result(opt)
 	}
@@ -316,6 +338,53 @@ type parser struct {
 	firstIdx  string
 	// sortLines orders the result by line (TOML decoders lose key order).
 	sortLines bool
+	// refusedFirst: the first entry of the file was refused (see
+	// notRequirementsMin).
+	refusedFirst bool
+}
+
+// onlyBareNames: every entry read is a bare word (no version, extras,
+// marker, URL, include or option): what pip makes of prose. A broken
+// requirements file still has real entries (requests==2.30.0).
+func (p *parser) onlyBareNames() bool {
+	if len(p.includes) > 0 || len(p.indexes) > 0 {
+		return false
+	}
+	for _, list := range [][]Requirement{p.reqs, p.constraints} {
+		for _, r := range list {
+			if r.Specifier != "" || r.Marker != "" || len(r.Extras) > 0 || realURL(r.URL) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// realURL: a direct reference that looks like one (an http/file/VCS URL,
+// a relative path, an archive), not a quoted regular expression that pip
+// would read as a URL because it holds "://" (a YAML workflow of secret
+// patterns named requirements.txt).
+func realURL(u string) bool {
+	if u == "" {
+		return false
+	}
+	l := strings.ToLower(u)
+	for _, p := range []string{"http://", "https://", "file:", "git+", "hg+", "svn+", "bzr+", "./", "../"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	for _, x := range []string{".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"} {
+		if strings.HasSuffix(l, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// accepted counts the entries read so far.
+func (p *parser) accepted() int {
+	return len(p.reqs) + len(p.constraints) + len(p.includes) + len(p.indexes)
 }
 
 func (p *parser) warn(file string, line int, format string, args ...any) {

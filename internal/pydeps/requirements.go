@@ -287,6 +287,9 @@ func (p *parser) optionLine(file string, line int, o *pipOpts, constraint bool) 
 
 // reject records a line pip refuses (its install would fail).
 func (p *parser) reject(file string, line int, format string, args ...any) {
+	if p.rejected == 0 && p.accepted() == 0 {
+		p.refusedFirst = true
+	}
 	p.rejected++
 	p.warn(file, line, "pip rejects this line: "+format, args...)
 }

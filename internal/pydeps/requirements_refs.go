@@ -199,8 +199,15 @@ func CandidatePaths(from, target string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
+	dir := path.Dir(from)
+	if ciConfigDir(from) {
+		// CI jobs run from the repository root (.github/workflows/ci.yml's
+		// "pip install -r requirements.txt" is the root's, not a file
+		// beside the workflow).
+		dir = "."
+	}
 	for _, t := range tails {
-		for _, c := range []string{path.Join(path.Dir(from), t), path.Clean(t)} {
+		for _, c := range []string{path.Join(dir, t), path.Clean(t)} {
 			if c == "." || c == ".." || strings.HasPrefix(c, "../") || seen[c] {
 				continue
 			}
@@ -209,6 +216,18 @@ func CandidatePaths(from, target string) []string {
 		}
 	}
 	return out
+}
+
+// ciConfigDir: from is a CI configuration file kept in a directory of its
+// own (GitHub Actions, CircleCI, Buildkite), whose commands run in the
+// checkout's root.
+func ciConfigDir(from string) bool {
+	for _, d := range []string{".github/", ".circleci/", ".buildkite/"} {
+		if strings.HasPrefix(from, d) || strings.Contains(from, "/"+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // compileHeaderRE matches the command line pip-compile and uv write at the

@@ -65,6 +65,10 @@ func TestCandidatePaths(t *testing.T) {
 		"app/requirements/prod.txt", "docker/requirements/prod.txt", "requirements/prod.txt", "docker/prod.txt", "prod.txt"}
 	diffLists(t, "candidate", got, want)
 	diffLists(t, "candidate", CandidatePaths("ci/run.sh", "../outside.txt"), []string{"outside.txt"})
+	// CI jobs run from the checkout's root, not the workflow's directory.
+	diffLists(t, "candidate", CandidatePaths(".github/workflows/ci.yml", "requirements.txt"), []string{"requirements.txt"})
+	diffLists(t, "candidate", CandidatePaths(".circleci/config.yml", "requirements/dev.txt"), []string{"requirements/dev.txt"})
+	diffLists(t, "candidate", CandidatePaths("scripts/ci.sh", "requirements.txt"), []string{"scripts/requirements.txt", "requirements.txt"})
 }
 
 func TestCompiledFrom(t *testing.T) {

@@ -160,9 +160,14 @@ func (t *Tree) Parse(ctx context.Context, root string, envDirs []string, opt Opt
 		o := opt
 		o.Constraints = (asCons[n] || byName && IsConstraintsName(n)) && !asReq[n]
 		var res Result
-		if IsManifest(n) && !IsRequirementsFile(n) {
+		switch {
+		case IsManifest(n) && !IsRequirementsFile(n):
 			res = Parse(n, data, read, o) // pyproject.toml, lock files…
-		} else {
+		case byName && !asReq[n] && !asCons[n] && IsRequirementsFile(n):
+			// Chosen for its name alone: Parse skips text that is not
+			// a requirements file (pasted notes called …Requirements….txt).
+			res = Parse(n, data, read, o)
+		default:
 			res = ParseRequirements(n, data, read, o)
 		}
 		results = append(results, parsed{n, res})

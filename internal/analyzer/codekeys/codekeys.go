@@ -584,11 +584,25 @@ func (a *analysis) raised(m *pyast.Module, n *pyast.Node) {
 
 // leak reports key-valued expressions inside a logged or returned value.
 func (a *analysis) leak(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rules.Rule, how string) {
+	a.leakPart(m, f, arg, r, how, 0)
+}
+
+// leakPart is leak for a value of which only the first (or last) part
+// characters are shown (0: the whole value).
+func (a *analysis) leakPart(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rules.Rule, how string, part int) {
+	sev, note := finding.SeverityUnknown, ""
+	if part > 0 {
+		// key[:15]: the type prefix and a few random characters, far
+		// from usable (Stripe itself shows the last 4); still more than a
+		// log should hold.
+		sev = finding.Low
+		note = fmt.Sprintf(" (only %d characters of it: not usable, but more than the sk_live_ prefix or the last 4 that Stripe shows)", part)
+	}
 	arg.Walk(func(x *pyast.Node) bool {
 		// print(os.environ["STRIPE_SECRET_KEY"]) logs the key directly.
 		// (A short slice around it was cut off above: the walk is top-down.)
 		if el, ok := m.AsEnvLookup(x); ok && el.Name != "" && secretNameRE.MatchString(el.Name) && !publicNameRE.MatchString(el.Name) {
-			a.emit(r, m, x.Line, "", f2(f)+":"+m.Text(x), fmt.Sprintf("%s (read from %s) is %s", m.Text(x), el.Name, how), evidence(m, x), finding.SeverityUnknown, nil)
+			a.emit(r, m, x.Line, "", f2(f)+":"+m.Text(x), fmt.Sprintf("%s (read from %s) is %s", m.Text(x), el.Name, how)+note, evidence(m, x), sev, nil)
 			return false
 		}
 		switch x.Kind {
@@ -601,8 +615,24 @@ func (a *analysis) leak(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rule
 			return true
 		case "comparison_operator", "not_operator", "boolean_operator":
 			return false
+		case "conditional_expression":
+			// "yes" if key else "no": the condition is only tested for
+			// truth; the branches are what gets logged (cinfacol/
+			// Econline-Api logged 'Webhook secret configured: Yes/No').
+			if c := x.NamedChildren(); len(c) == 3 {
+				a.leak(m, f, c[0], r, how)
+				a.leak(m, f, c[2], r, how)
+				return false
+			}
+			return true
 		case "subscript":
 			if short, ok := shortSlice(m, x); ok {
+				if !short && part == 0 {
+					if n := partialSlice(m, x); n > 0 {
+						a.leakPart(m, f, x.Child("value"), r, how, n)
+						return false
+					}
+				}
 				return !short
 			}
 			return true
@@ -617,7 +647,7 @@ func (a *analysis) leak(m *pyast.Module, f *pyast.Func, arg *pyast.Node, r *rule
 				return false
 			}
 			if what, ok := a.isKey(m, f, x); ok {
-				a.emit(r, m, x.Line, "", f2(f)+":"+m.Text(x), fmt.Sprintf("%s (%s) is %s", m.Text(x), what, how), evidence(m, x), finding.SeverityUnknown, nil)
+				a.emit(r, m, x.Line, "", f2(f)+":"+m.Text(x), fmt.Sprintf("%s (%s) is %s", m.Text(x), what, how)+note, evidence(m, x), sev, nil)
 				return false
 			}
 			return x.Kind == "attribute"
@@ -659,6 +689,43 @@ func shortSlice(m *pyast.Module, x *pyast.Node) (short, ok bool) {
 		return ok && v < 0 && v >= -8, true
 	}
 	return false, true
+}
+
+// maxPartial is the longest prefix or suffix slice reported as a partial
+// key: sk_live_ plus 8 random characters leaves at least 16 unknown base-62
+// characters (95 bits) of even the oldest 24-character keys.
+const maxPartial = 16
+
+// partialSlice: key[:N] or key[-N:] with 8 < N ≤ maxPartial shows a part
+// of the key; 0 for anything else.
+func partialSlice(m *pyast.Module, x *pyast.Node) int {
+	s := x.Child("subscript")
+	if s == nil || s.Kind != "slice" {
+		return 0
+	}
+	parts := strings.Split(m.Text(s), ":")
+	if len(parts) != 2 {
+		return 0
+	}
+	lo, hi := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
+	var v int
+	switch {
+	case lo == "" && hi != "":
+		if _, err := fmt.Sscan(hi, &v); err != nil {
+			return 0
+		}
+	case hi == "" && lo != "":
+		if _, err := fmt.Sscan(lo, &v); err != nil {
+			return 0
+		}
+		v = -v
+	default:
+		return 0
+	}
+	if v > 8 && v <= maxPartial {
+		return v
+	}
+	return 0
 }
 
 // isKey decides whether an expression holds a secret Stripe value.

@@ -71,3 +71,43 @@ func TestTestFixtureSeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialKeySeverity: every finding in partial_app carries the
+// severity its line announces (a partial prefix or suffix is low, more of
+// the key keeps the rule's severity).
+func TestPartialKeySeverity(t *testing.T) {
+	app := filepath.Join("testdata", "partial_app")
+	fx, err := expect.Load(app, "codekeys/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c finding.Collector
+	Analyze(fx.Project, &c)
+	src, err := os.ReadFile(filepath.Join(app, "views.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	n := 0
+	for _, f := range c.Findings {
+		if f.RuleID == KeyHeldByApp.ID {
+			continue
+		}
+		n++
+		m := severityRE.FindStringSubmatch(lines[f.Line-1])
+		if m == nil {
+			t.Errorf("%s:%d %s: no severity marker", f.File, f.Line, f.RuleID)
+			continue
+		}
+		want, _ := finding.ParseSeverity(m[1])
+		if f.Severity != want {
+			t.Errorf("%s:%d %s: severity %s, want %s (%s)", f.File, f.Line, f.RuleID, f.Severity, want, f.Message)
+		}
+		if (want == finding.Low) != strings.Contains(f.Message, "characters of it") {
+			t.Errorf("%s:%d: message %q", f.File, f.Line, f.Message)
+		}
+	}
+	if n != 7 {
+		t.Errorf("%d findings, want 7", n)
+	}
+}

@@ -61,7 +61,7 @@ var (
 	KeyLogged = &rules.Rule{
 		ID: "codekeys/key-logged", Threat: finding.KeyExposure, Severity: finding.High,
 		Name:         "Stripe key written to logs or output",
-		Description:  "A Stripe secret key or webhook secret is printed, logged or put into an exception message. Logs are shipped to third parties and kept for long; the key leaks with them. A prefix of at most 8 characters (key[:8]) is fine.",
+		Description:  "A Stripe secret key or webhook secret is printed, logged or put into an exception message. Logs are shipped to third parties and kept for long; the key leaks with them. A prefix of at most 8 characters (key[:8]) or the last 4 is fine; a part of 9–16 characters (key[:15]) is reported low.",
 		Mitigation:   "Log at most the key's prefix (key[:8]) or a fingerprint; never the key itself. Roll any key that reached logs.",
 		MitigationID: MitigationNotLogged,
 		Vulnerable:   "logger.info(f'using key {stripe.api_key}')",
@@ -70,7 +70,7 @@ var (
 	KeyInResponse = &rules.Rule{
 		ID: "codekeys/key-in-response", Threat: finding.KeyExposure, Severity: finding.Critical,
 		Name:         "Stripe key returned in an HTTP response",
-		Description:  "A handler returns a Stripe secret key or webhook secret to the client (jsonify(stripe.api_key), JsonResponse({...})). Anyone who can call the endpoint gets the key.",
+		Description:  "A handler returns a Stripe secret key or webhook secret to the client (jsonify(stripe.api_key), JsonResponse({...})). Anyone who can call the endpoint gets the key. A part of 9–16 characters (key[:15]) is reported low.",
 		Mitigation:   "Return only the publishable key (pk_) to clients; keep secret keys on the server. Roll the exposed key.",
 		MitigationID: MitigationNotLogged,
 		Vulnerable:   "return jsonify(key=stripe.api_key)",

@@ -440,3 +440,39 @@ func TestCommittedWindowsVenv(t *testing.T) {
 		t.Errorf("message does not explain: %s", f.Message)
 	}
 }
+
+// TestNotesNamedLikeRequirements: pasted notes whose file name contains
+// "Requirements" are not a manifest: no missing-hashes finding for the
+// words pip would read as package names, one warning instead of one per
+// line. The same text named by a Dockerfile's pip install -r is read as
+// pip would read it.
+func TestNotesNamedLikeRequirements(t *testing.T) {
+	notes := "Core Requirements\n\nSubject Tagging for New Chats\n\nWhen a student starts a new chat, prompt them.\n\nMathematics\n\nScience\n\nStore this tag as metadata.\n"
+	dir := t.TempDir()
+	p := filepath.Join(dir, "attached_assets", "Pasted-Core-Requirements-Subject-Tagging-1762566594514.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(notes), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := scan(t, dir, analyzer.Options{}, nil)
+	diff(t, c, nil)
+	n := 0
+	for _, w := range c.Warnings {
+		if strings.HasPrefix(w.File, "attached_assets/") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d warnings about the notes, want 1: %+v", n, c.Warnings)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM python:3.12\nRUN pip install -r attached_assets/Pasted-Core-Requirements-Subject-Tagging-1762566594514.txt\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c = scan(t, dir, analyzer.Options{}, nil)
+	if len(c.Findings) == 0 {
+		t.Errorf("named by pip install -r: not read as requirements")
+	}
+}

@@ -32,6 +32,9 @@ func (a *analysis) checkHandler(h *handler) {
 			// the route that reaches it.
 			rel = append(rel, finding.Location{File: m.Path, Line: s.anchor.Line, Message: "reached from handler " + name})
 		}
+		if s.f == f && a.providerVerifierGate(f, s.n) != nil {
+			return
+		}
 		if a.refetchOnly(f, srcs) {
 			a.emit(RefetchUnverified, s.m, s.n.Line, name,
 				fmt.Sprintf("Webhook handler %s does not verify the Stripe-Signature; it only takes the event id from the posted payload and re-fetches the event from the API", name), evidence(s.m, s.n), rel...)

@@ -129,7 +129,7 @@ func (a *analysis) eventEvidence(f *pyast.Func) evidenceKind {
 				}
 			case "attribute":
 				at := gm.Text(n.Child("attribute"))
-				if at == "object" && dataAccess(gm, n.Child("object")) || eventFields[at] {
+				if at == "object" && dataAccess(gm, n.Child("object")) || eventFields[at] && !configAttribute(gm, n) {
 					best = strongEvidence
 				}
 			case "call":
@@ -166,6 +166,20 @@ func (a *analysis) eventEvidence(f *pyast.Func) evidenceKind {
 	}
 	look(f, 2)
 	return best
+}
+
+// configAttribute: stripe.api_version = "2024-06-20" or settings.LIVEMODE
+// configures the library or the app; it is not a read of an event's
+// field. A view that sets stripe.api_version before creating a Checkout
+// Session is not a webhook (CriativoDevs/salonix-backend: its checkout view
+// was reported critical through get_stripe()'s stripe.api_version).
+func configAttribute(m *pyast.Module, n *pyast.Node) bool {
+	if n.Parent != nil && n.Parent.Kind == "assignment" && n.FieldIs("left") {
+		return true
+	}
+	root := m.Text(pyast.Root(n))
+	q := m.Qualify(root)
+	return q == "stripe" || strings.HasPrefix(q, "stripe.") || q == "django.conf.settings" || root == "settings" || root == "config" || root == "conf"
 }
 
 // typeComparison: event["type"] == "invoice.paid", event.type in
@@ -207,6 +221,13 @@ func (a *analysis) typeComparison(m *pyast.Module, n *pyast.Node) bool {
 // typeAccess: x["type"], x.get("type"), x.type (also through a local
 // assigned from one).
 func typeAccess(m *pyast.Module, n *pyast.Node) bool {
+	return typeAccessSeen(m, n, map[*pyast.Node]bool{})
+}
+
+// typeAccessSeen follows local assignments; seen holds the right-hand sides
+// already followed, so `kind = kind or ""` or `a = b; b = a` ends instead of
+// recursing until the stack overflows (PyZenMatt/lms_backend crashed the scan).
+func typeAccessSeen(m *pyast.Module, n *pyast.Node, seen map[*pyast.Node]bool) bool {
 	n = pyast.Unparen(n)
 	if n == nil {
 		return false
@@ -228,7 +249,11 @@ func typeAccess(m *pyast.Module, n *pyast.Node) bool {
 			name := m.Text(n)
 			for g := f; g != nil; g = g.Outer {
 				for _, v := range localsOf(g)[name] {
-					if typeAccess(m, v) {
+					if seen[v] {
+						continue
+					}
+					seen[v] = true
+					if typeAccessSeen(m, v, seen) {
 						return true
 					}
 				}
