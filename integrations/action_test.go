@@ -137,49 +137,11 @@ func TestActionWiring(t *testing.T) {
 
 // --- running the action ---
 
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-func genKey(rng *rand.Rand, prefix string, n int) string {
-	b := []byte(prefix)
-	for i := 0; i < n; i++ {
-		b = append(b, alnum[rng.Intn(len(alnum))])
-	}
-	return string(b)
-}
-
 // materializeShop copies testdata/shop into dir with generated keys in
 // place of its {{...}} placeholders.
 func materializeShop(t *testing.T, dir string) {
 	t.Helper()
-	rng := rand.New(rand.NewSource(7))
-	keys := map[string]string{
-		"{{SK_LIVE}}": genKey(rng, "sk_"+"live_", 24), "{{SK_LIVE2}}": genKey(rng, "sk_"+"live_51", 97),
-		"{{SK_LIVE3}}": genKey(rng, "sk_"+"live_", 24), "{{SK_TEST}}": genKey(rng, "sk_"+"test_", 24),
-		"{{RK_LIVE}}": genKey(rng, "rk_"+"live_", 24), "{{WHSEC}}": genKey(rng, "whsec_", 32),
-	}
-	src := "../testdata/shop"
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dir, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		s := string(data)
-		for k, v := range keys {
-			s = strings.ReplaceAll(s, k, v)
-		}
-		return os.WriteFile(target, []byte(s), 0o600)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.Materialize(t, "../testdata/shop", dir, 7)
 }
 
 func git(t *testing.T, dir string, args ...string) string {
@@ -419,11 +381,11 @@ func pullRequestRepo(t *testing.T) (origin, fork, mainTip, merge string) {
 	fork = git(t, src, "rev-parse", "HEAD")
 	rng := rand.New(rand.NewSource(99))
 	git(t, src, "checkout", "-q", "-b", "feature")
-	must(t, os.WriteFile(filepath.Join(src, "shop", "payments.py"), []byte("import stripe\n\nstripe.api_key = \""+genKey(rng, "sk_"+"live_", 24)+"\"\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(src, "shop", "payments.py"), []byte("import stripe\n\nstripe.api_key = \""+testutil.Key(rng, "sk_"+"live_", 24)+"\"\n"), 0o600))
 	git(t, src, "add", "-A")
 	git(t, src, "commit", "-qm", "payments")
 	git(t, src, "checkout", "-q", "main")
-	must(t, os.WriteFile(filepath.Join(src, "shop", "late.py"), []byte("import stripe\n\nstripe.api_key = \""+genKey(rng, "sk_"+"live_", 24)+"\"\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(src, "shop", "late.py"), []byte("import stripe\n\nstripe.api_key = \""+testutil.Key(rng, "sk_"+"live_", 24)+"\"\n"), 0o600))
 	git(t, src, "add", "-A")
 	git(t, src, "commit", "-qm", "late")
 	mainTip = git(t, src, "rev-parse", "HEAD")

@@ -163,7 +163,7 @@ func TestStagedIsBrief(t *testing.T) {
 			t.Fatalf("git %v: %v %s", args, err, out)
 		}
 	}
-	src := "import stripe\nstripe.api_key = \"" + key(rand.New(rand.NewSource(7)), "sk_"+"live_", 24) + "\"\n"
+	src := "import stripe\nstripe.api_key = \"" + testutil.Key(rand.New(rand.NewSource(7)), "sk_"+"live_", 24) + "\"\n"
 	if err := os.WriteFile(filepath.Join(dir, "settings.py"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,55 +40,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// key makes a random credential of the real shape; they are generated so that
-// no key-shaped string is committed.
-func key(rng *rand.Rand, prefix string, n int) string {
-	b := []byte(prefix)
-	for i := 0; i < n; i++ {
-		b = append(b, alnum[rng.Intn(len(alnum))])
-	}
-	return string(b)
-}
-
 // materialize copies a testdata tree into a temp dir, filling {{...}} with
 // generated keys.
 func materialize(t *testing.T, src string) (string, map[string]string) {
 	t.Helper()
-	rng := rand.New(rand.NewSource(42))
-	keys := map[string]string{
-		"{{SK_LIVE}}":  key(rng, "sk_"+"live_", 24),
-		"{{SK_LIVE2}}": key(rng, "sk_"+"live_51", 97),
-		"{{SK_LIVE3}}": key(rng, "sk_"+"live_", 24),
-		"{{SK_TEST}}":  key(rng, "sk_"+"test_", 24),
-		"{{RK_LIVE}}":  key(rng, "rk_"+"live_", 24),
-		"{{WHSEC}}":    key(rng, "whsec_", 32),
-	}
 	dst := t.TempDir()
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		s := string(data)
-		for k, v := range keys {
-			s = strings.ReplaceAll(s, k, v)
-		}
-		return os.WriteFile(target, []byte(s), 0o600)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst, keys
+	return dst, testutil.Materialize(t, src, dst, 42)
 }
 
 type jsonReport struct {

@@ -186,3 +186,30 @@ var keyRE = regexp.MustCompile(`(sk|rk|pk)_(live|test)_[0-9A-Za-z]{8,}|whsec_[0-
 func RedactKeys(s string) string {
 	return keyRE.ReplaceAllStringFunc(s, finding.Redact)
 }
+
+// logMethods are the methods of logging.Logger (and loguru/structlog
+// loggers) that write a record.
+var logMethods = map[string]bool{"debug": true, "info": true, "warning": true, "warn": true, "error": true,
+	"exception": true, "critical": true, "log": true, "fatal": true}
+
+// IsLoggerCall: q (a qualified call name) writes a log record through a
+// logger: logging.info, logger.warning, self.log.error, structlog's log.msg
+// is not one.
+func IsLoggerCall(q string) bool {
+	i := strings.LastIndexByte(q, '.')
+	if i < 0 {
+		return false
+	}
+	recv, meth := strings.ToLower(q[:i]), q[i+1:]
+	return logMethods[meth] && strings.Contains(recv, "log")
+}
+
+// IsLogCall: q prints or logs its arguments (print, pprint, click.echo,
+// rich.print, a logger call) and does nothing else.
+func IsLogCall(q string) bool {
+	switch q {
+	case "print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.write", "click.echo", "rich.print":
+		return true
+	}
+	return IsLoggerCall(q)
+}

@@ -265,22 +265,33 @@ func (s *Source) Arg(call *Node, i int, name string) *Node {
 	return nil
 }
 
+// LineStart is the byte offset where a 1-based line begins, -1 when the
+// line does not exist.
+func (s *Source) LineStart(line int) int {
+	if line < 1 {
+		return -1
+	}
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(s.Src[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	return off
+}
+
 // Column returns the 1-based byte column of needle on a 1-based line, or of
 // the line's first non-blank byte when needle is "" or absent there; 0 when
 // the line does not exist. Analyzers that decide on statements use it to
 // give findings the column every finding carries.
 func (s *Source) Column(line int, needle string) int {
-	if line < 1 {
+	start := s.LineStart(line)
+	if start < 0 {
 		return 0
 	}
-	src := s.Src
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(src, '\n')
-		if i < 0 {
-			return 0
-		}
-		src = src[i+1:]
-	}
+	src := s.Src[start:]
 	if i := bytes.IndexByte(src, '\n'); i >= 0 {
 		src = src[:i]
 	}

@@ -284,9 +284,8 @@ func parse(rel string, data []byte, read func(rel string) ([]byte, error), opt O
 					break
 				}
 			}
-			q := &parser{}
-			q.warn(rel, first, "named like a requirements file but is not one: pip would refuse %d of its lines (the first at line %d) and accepts %d; skipped", p.rejected, first, accepted)
-			return Result{Warnings: q.warnings, rejected: p.rejected}
+			return Result{rejected: p.rejected, Warnings: []finding.Warning{{File: rel, Line: first, Kind: finding.WarnParse,
+				Message: fmt.Sprintf("named like a requirements file but is not one: pip would refuse %d of its lines (the first at line %d) and accepts %d; skipped", p.rejected, first, accepted)}}}
 		}
 		return p.result(opt)
 	}

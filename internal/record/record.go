@@ -419,12 +419,15 @@ func (v *verifier) check(j *job, h hash.Hash, buf []byte) {
 		got = j.want
 	}
 	eol := false
-	if got != j.want && j.size >= 0 && j.size != n && v.sameButLineEndings(j, h, n, &eol) {
-		// A site-packages tree that went through git with autocrlf (a
-		// venv committed from Windows) has its text files' line
-		// endings converted: the content is what RECORD lists.
-		got = j.want
-		n = j.size
+	if got != j.want && j.size >= 0 && j.size != n {
+		var same bool
+		if same, eol = v.lineEndings(j, h, n); same {
+			// A site-packages tree that went through git with autocrlf
+			// (a venv committed from Windows) has its text files' line
+			// endings converted: the content is what RECORD lists.
+			got = j.want
+			n = j.size
+		}
 	}
 	v.mu.Lock()
 	v.res.Files++
@@ -450,47 +453,44 @@ func (v *verifier) check(j *job, h hash.Hash, buf []byte) {
 // text files in a distribution are small.
 const maxEOLCheck = 4 << 20
 
-// sameButLineEndings: the file at j.path hashes to RECORD's digest once
-// its line endings are converted back (LF to CRLF when the file has no CR,
-// CRLF to LF otherwise), and the size difference is what such a
-// conversion makes. A changed byte anywhere else still fails the hash.
-//
-// *plausible is set when the size gap fits a partial conversion (mixed
-// endings) that the hash cannot confirm.
-func (v *verifier) sameButLineEndings(j *job, h hash.Hash, n int64, plausible *bool) bool {
+// lineEndings: same when the file at j.path hashes to RECORD's digest
+// once its line endings are converted back (LF to CRLF when the file has
+// no CR, CRLF to LF otherwise) and the size difference is what such a
+// conversion makes; a changed byte anywhere else still fails the hash.
+// plausible when the size gap fits a partial conversion (mixed endings)
+// that the hash cannot confirm.
+func (v *verifier) lineEndings(j *job, h hash.Hash, n int64) (same, plausible bool) {
 	if n > maxEOLCheck || j.size > 2*maxEOLCheck {
-		return false
+		return false, false
 	}
 	b, err := readLimited(v.fsys, j.path, maxEOLCheck)
 	if err != nil || int64(len(b)) != n {
-		return false
+		return false, false
 	}
 	var conv []byte
 	if crlf := bytes.Count(b, []byte("\r\n")); crlf > 0 {
-		if gap := n - j.size; gap > 0 && gap < int64(crlf) {
-			*plausible = true
-		}
-		if n-int64(crlf) != j.size {
-			return false
+		gap := n - j.size
+		plausible = gap > 0 && gap < int64(crlf)
+		if gap != int64(crlf) {
+			return false, plausible
 		}
 		conv = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 	} else {
 		if bytes.IndexByte(b, '\r') >= 0 {
-			return false
+			return false, false
 		}
 		lf := int64(bytes.Count(b, []byte("\n")))
-		if gap := j.size - n; gap > 0 && gap < lf {
-			*plausible = true
-		}
-		if n+lf != j.size {
-			return false
+		gap := j.size - n
+		plausible = gap > 0 && gap < lf
+		if gap != lf {
+			return false, plausible
 		}
 		conv = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
 	}
 	h.Reset()
 	h.Write(conv)
 	sum := h.Sum(nil)
-	return base64.RawURLEncoding.EncodeToString(sum) == j.want || strings.EqualFold(j.want, hex.EncodeToString(sum))
+	return base64.RawURLEncoding.EncodeToString(sum) == j.want || strings.EqualFold(j.want, hex.EncodeToString(sum)), false
 }
 
 // onlyReader hides WriterTo/ReaderFrom so io.CopyBuffer uses our buffer.

@@ -169,7 +169,7 @@ func (a *analysis) emit(r *rules.Rule, m *pyast.Module, line int, secret, key, m
 		}
 	}
 	if secret != "" && f.Context == "" && secrets.ExampleSeverity(credOf(secret)) != finding.SeverityUnknown {
-		if at := offsetOf(m.Src, line, f.Column); at >= 0 && secrets.InExample(m.Src, at) {
+		if at := m.LineStart(line); at >= 0 && f.Column > 0 && secrets.InExample(m.Src, at+f.Column-1) {
 			// Field(examples=["whsec_…"]): the schema documents the
 			// format; the raw detector lowers it the same way.
 			f.Severity = secrets.ExampleSeverity(credOf(secret))
@@ -342,23 +342,6 @@ func (a *analysis) stringLiteral(m *pyast.Module, n *pyast.Node) {
 	a.emit(HardcodedWebhookSecret, m, n.Line, v, "", fmt.Sprintf("Webhook signing secret %s is hard-coded in the code", finding.Redact(v)), evidence(m, n, v), finding.SeverityUnknown, nil)
 }
 
-// offsetOf is the byte offset of a 1-based line and column in src, -1 when
-// out of range.
-func offsetOf(src []byte, line, col int) int {
-	off := 0
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(src[off:], '\n')
-		if i < 0 {
-			return -1
-		}
-		off += i + 1
-	}
-	if col < 1 || off+col-1 >= len(src) {
-		return -1
-	}
-	return off + col - 1
-}
-
 func nameOr(s string) string {
 	if s == "" {
 		return "an environment look-up"
@@ -413,7 +396,7 @@ func (a *analysis) call(m *pyast.Module, n *pyast.Node) {
 	if v, ok := kw["api_key"]; ok && (strings.HasPrefix(q, "stripe") || strings.HasSuffix(q, "StripeClient") || m.ImportsStripe()) {
 		a.keySink(sinkUse{m, f, v, "api_key= of " + m.DottedName(n.Child("function"))})
 	}
-	if isLogCall(q) {
+	if pyast.IsLogCall(q) {
 		for _, arg := range n.Child("arguments").NamedChildren() {
 			a.leak(m, f, arg, KeyLogged, "logged by "+m.DottedName(n.Child("function")))
 		}
@@ -519,22 +502,6 @@ func (a *analysis) keySink(s sinkUse) {
 func secretManagerCall(q string) bool {
 	l := pyast.LastSegment(q)
 	return l == "get_secret_value" || l == "access_secret_version" || l == "get_secret" || l == "read_secret" || l == "read_secret_version"
-}
-
-var logMethods = map[string]bool{"debug": true, "info": true, "warning": true, "warn": true, "error": true,
-	"exception": true, "critical": true, "log": true, "fatal": true}
-
-func isLogCall(q string) bool {
-	switch q {
-	case "print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.write", "click.echo", "rich.print":
-		return true
-	}
-	i := strings.LastIndexByte(q, '.')
-	if i < 0 {
-		return false
-	}
-	recv, meth := strings.ToLower(q[:i]), q[i+1:]
-	return logMethods[meth] && (strings.Contains(recv, "log") || recv == "logging" || strings.HasSuffix(recv, "logger"))
 }
 
 var responseCalls = map[string]bool{"jsonify": true, "JsonResponse": true, "HttpResponse": true, "JSONResponse": true,

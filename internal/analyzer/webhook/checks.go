@@ -191,12 +191,7 @@ func loggedArg(m *pyast.Module, n *pyast.Node) bool {
 	if strings.HasPrefix(last, "log_") || strings.HasSuffix(last, "_log") {
 		return true
 	}
-	switch last {
-	case "debug", "info", "warning", "warn", "error", "exception", "critical":
-		recv := strings.ToLower(strings.TrimSuffix(name, "."+last))
-		return strings.Contains(recv, "log")
-	}
-	return false
+	return pyast.IsLoggerCall(name)
 }
 
 // checkOptional finds verification that a condition can skip while the

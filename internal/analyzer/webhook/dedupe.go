@@ -120,7 +120,7 @@ func (a *analysis) dedupeBefore(f *pyast.Func, depth int, visiting map[*pyast.Fu
 		case "call":
 			q := m.CallName(n)
 			last := pyast.LastSegment(q)
-			if a.verifyKind(m, f, n) != "" || isLogCall(q) {
+			if a.verifyKind(m, f, n) != "" || pyast.IsLogCall(q) {
 				return false
 			}
 			if (storageCalls[last] || dedupeNameRE.MatchString(last)) && a.argsReferEventID(m, f, n) {
@@ -315,23 +315,6 @@ func (a *analysis) refersToEventID(m *pyast.Module, f *pyast.Func, x *pyast.Node
 		}
 	}
 	return false
-}
-
-var logMethods = map[string]bool{"debug": true, "info": true, "warning": true, "warn": true, "error": true,
-	"exception": true, "critical": true, "log": true, "fatal": true}
-
-// isLogCall: print and logger calls (no side effect a replay repeats).
-func isLogCall(q string) bool {
-	switch q {
-	case "print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.write", "click.echo":
-		return true
-	}
-	i := strings.LastIndexByte(q, '.')
-	if i < 0 {
-		return false
-	}
-	recv, meth := strings.ToLower(q[:i]), q[i+1:]
-	return logMethods[meth] && (strings.Contains(recv, "log") || recv == "logging" || strings.HasSuffix(recv, "logger"))
 }
 
 // passesEvent: the call hands the event (or its payload) to the app's
